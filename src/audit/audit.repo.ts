@@ -1,0 +1,85 @@
+import type { Queryable } from '../store/store.ts';
+
+export interface CallRow {
+  id: string;
+  org_id: string;
+  audit_seq: number;
+  agent_id: string | null;
+  agent_name: string | null;
+  session_id: string | null;
+  server: string;
+  tool: string;
+  arguments: unknown;
+  status: 'ok' | 'error' | 'denied';
+  error: string | null;
+  duration_ms: number;
+  started_at: string;
+  finished_at: string;
+  client: unknown;
+  protocol: string | null;
+  decision: unknown;
+}
+
+export interface EventRow {
+  org_id: string;
+  seq: number;
+  id: string;
+  ts: string;
+  kind: string;
+  code: string;
+  actor_type: string;
+  actor_id: string | null;
+  outcome: string;
+  data: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+const EVENT_COLS = 'org_id text, seq bigint, id text, ts timestamptz, kind text, code text, actor_type text, actor_id text, outcome text, data jsonb, prev_hash text, hash text';
+const CALL_COLS =
+  'id text, org_id text, audit_seq bigint, agent_id text, agent_name text, session_id text, server text, tool text, arguments jsonb, status text, error text, duration_ms double precision, started_at timestamptz, finished_at timestamptz, client jsonb, protocol text, decision jsonb';
+const names = (cols: string) => cols.split(',').map((c) => c.trim().split(' ')[0]).join(', ');
+
+// One statement writes the events and their call rows: atomic, and one round trip.
+const APPEND_SQL = `WITH ev AS (
+  INSERT INTO audit_events (${names(EVENT_COLS)})
+  SELECT ${names(EVENT_COLS)} FROM jsonb_to_recordset($1::jsonb) AS x(${EVENT_COLS})
+  RETURNING seq)
+INSERT INTO calls (${names(CALL_COLS)})
+SELECT ${names(CALL_COLS)} FROM jsonb_to_recordset($2::jsonb) AS y(${CALL_COLS})`;
+
+export interface HistoryFilter {
+  orgId: string;
+  limit: number;
+  agent?: string | undefined;
+  server?: string | undefined;
+  tool?: string | undefined;
+  status?: string | undefined;
+}
+
+export const auditRepo = {
+  async head(q: Queryable, orgId: string): Promise<{ seq: number; hash: string } | undefined> {
+    return (await q.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1', [orgId]))[0];
+  },
+  async append(q: Queryable, events: readonly object[], calls: readonly CallRow[]): Promise<void> {
+    await q.query(APPEND_SQL, [JSON.stringify(events), JSON.stringify(calls)]);
+  },
+  async history(q: Queryable, f: HistoryFilter): Promise<CallRow[]> {
+    const where = ['org_id = $1'];
+    const params: unknown[] = [f.orgId];
+    const add = (col: string, v: string | undefined) => {
+      if (v === undefined) return;
+      params.push(v);
+      where.push(`${col} = $${params.length}`);
+    };
+    add('agent_name', f.agent);
+    add('server', f.server);
+    add('tool', f.tool);
+    add('status', f.status);
+    params.push(f.limit);
+    return q.query<CallRow>(`SELECT * FROM calls WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id LIMIT $${params.length}`, params);
+  },
+  async events(q: Queryable, orgId: string, fromSeq: number, limit: number): Promise<EventRow[]> {
+    return q.query<EventRow>('SELECT * FROM audit_events WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3', [orgId, fromSeq, limit]);
+  },
+};

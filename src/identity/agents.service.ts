@@ -1,0 +1,101 @@
+import type { Store } from '../store/store.ts';
+import { agentsRepo, orgsRepo, type AgentRow, type OrgRow } from './agents.repo.ts';
+import { randomId, randomToken, sha256Hex } from '../lib/secure-compare.ts';
+import { FlowLinkError } from '../lib/errors.ts';
+
+/** Who is calling: the identity every pipeline stage and audit record refers to. */
+export interface AgentIdentity {
+  orgId: string;
+  agentId: string;
+  agentName: string;
+  labels: Record<string, string>;
+}
+
+const INVALIDATE_CHANNEL = 'flowlink_agent_tokens';
+/** Valid tokens are cached briefly; revocations reach every instance at once through NOTIFY. */
+const CACHE_TTL_MS = 30_000;
+const AGENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+
+export const DEFAULT_ORG = 'default';
+
+export function createAgentService(deps: { store: Store; clock?: () => number }) {
+  const { store } = deps;
+  const now = deps.clock ?? Date.now;
+  const cache = new Map<string, { identity: AgentIdentity; until: number }>();
+  let unlisten: (() => Promise<void>) | undefined;
+
+  async function ensureOrg(name = DEFAULT_ORG): Promise<OrgRow> {
+    return (await orgsRepo.byName(store, name)) ?? orgsRepo.insert(store, `org_${randomId()}`, name);
+  }
+
+  return {
+    ensureOrg,
+
+    /** Starts listening for revocations from other instances. */
+    async start(): Promise<void> {
+      unlisten = await store.listen(INVALIDATE_CHANNEL, () => cache.clear());
+    },
+    async stop(): Promise<void> {
+      await unlisten?.();
+    },
+
+    /** Creates an agent and its first token. The token is returned once and stored only as a hash. */
+    async create(orgId: string, name: string, opts: { labels?: Record<string, string>; expiresAt?: Date } = {}): Promise<{ agent: AgentRow; token: string }> {
+      if (!AGENT_NAME.test(name)) throw new FlowLinkError('invalid_params', `agent name "${name}" is not valid: use letters, digits, ".", "-" and "_" (max 63)`);
+      if (await agentsRepo.byName(store, orgId, name)) throw new FlowLinkError('conflict', `an agent named "${name}" already exists`);
+      const token = randomToken('fl_agent');
+      const agent = await store.tx(async (q) => {
+        const a = await agentsRepo.insert(q, { id: `agt_${randomId()}`, orgId, name, labels: opts.labels ?? {} });
+        await agentsRepo.insertToken(q, { hash: sha256Hex(token), agentId: a.id, orgId, prefix: token.slice(0, 12), expiresAt: opts.expiresAt ?? null });
+        return a;
+      });
+      return { agent, token };
+    },
+
+    list: (orgId: string) => agentsRepo.list(store, orgId),
+
+    async revoke(orgId: string, name: string): Promise<AgentRow> {
+      const agent = await agentsRepo.byName(store, orgId, name);
+      if (!agent) throw new FlowLinkError('not_found', `no agent named "${name}"`);
+      await agentsRepo.revoke(store, orgId, agent.id);
+      cache.clear();
+      await store.notify(INVALIDATE_CHANNEL, agent.id);
+      return agent;
+    },
+
+    /**
+     * Resolves a bearer token to an agent. Lookup is by the token's SHA-256, so the
+     * database compares digests, never the secret; a miss costs the same as a hit.
+     */
+    async authenticate(token: string): Promise<AgentIdentity | undefined> {
+      const hash = sha256Hex(token);
+      const hit = cache.get(hash);
+      if (hit && hit.until > now()) return hit.identity;
+      const row = await agentsRepo.byTokenHash(store, hash);
+      if (!row) {
+        cache.delete(hash);
+        return undefined;
+      }
+      const identity: AgentIdentity = { orgId: row.org_id, agentId: row.agent_id, agentName: row.name, labels: row.labels };
+      const until = Math.min(now() + CACHE_TTL_MS, row.expires_at ? row.expires_at.getTime() : Infinity);
+      cache.set(hash, { identity, until });
+      return identity;
+    },
+
+    /** True while the token behind this hash is valid (cached; revocations clear the cache at once). */
+    async isLive(tokenHash: string): Promise<boolean> {
+      const hit = cache.get(tokenHash);
+      if (hit && hit.until > now()) return true;
+      return (await agentsRepo.byTokenHash(store, tokenHash)) !== undefined;
+    },
+
+    /** Finds or creates the configured anonymous identity (used only when enabled in config). */
+    async anonymous(orgId: string, name: string): Promise<AgentIdentity> {
+      const a = (await agentsRepo.byName(store, orgId, name)) ?? (await agentsRepo.insert(store, { id: `agt_${randomId()}`, orgId, name, labels: { anonymous: 'true' } }));
+      if (a.revoked_at) throw new FlowLinkError('unauthorized', `the anonymous agent "${name}" is revoked`);
+      return { orgId, agentId: a.id, agentName: a.name, labels: a.labels };
+    },
+  };
+}
+
+export type AgentService = ReturnType<typeof createAgentService>;

@@ -1,0 +1,29 @@
+import type { AgentIdentity } from '../identity/agents.service.ts';
+import type { JsonRpcId, JsonRpcResponse } from '../gateway/jsonrpc.ts';
+
+/** What every stage knows about one tool call. Stages may add to `decision` and replace `arguments`. */
+export interface CallContext {
+  readonly callId: string;
+  readonly requestId: JsonRpcId;
+  identity: AgentIdentity;
+  /** SHA-256 of the bearer token the call came with (re-checked per call), or undefined for the anonymous identity. */
+  readonly tokenHash: string | undefined;
+  readonly session: { id: string | undefined; protocol: string; client: { name?: string; version?: string } | undefined };
+  /** Upstream server name and the tool's name on that server (not namespaced). */
+  readonly server: string;
+  readonly tool: string;
+  arguments: Record<string, unknown>;
+  readonly meta: Record<string, unknown> | undefined;
+  readonly startedAt: Date;
+  readonly signal: AbortSignal;
+  /** Verdicts recorded by stages (shield, policy, approval, ...), stored with the call. */
+  readonly decision: Record<string, unknown>;
+  /** Sends the call to the upstream server; only the forward stage calls it. */
+  readonly forward: (args: Record<string, unknown>) => Promise<JsonRpcResponse>;
+}
+
+/** A stage wraps the rest of the pipeline: it may stop the call, change it, or look at its outcome. */
+export interface Stage {
+  readonly name: string;
+  run(ctx: CallContext, next: () => Promise<JsonRpcResponse>): Promise<JsonRpcResponse>;
+}
