@@ -4,6 +4,7 @@ import { Upstream, type Peer, type UpstreamState } from './upstream.ts';
 import { createStdioLink } from './stdio-link.ts';
 import { createHttpLink } from './http-link.ts';
 import { FlowLinkError } from '../lib/errors.ts';
+import { AgentSession } from './session.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export const FLOWLINK_CLIENT_INFO = { name: 'flowlink', version: '0.1.0' };
@@ -35,6 +36,8 @@ export interface ServerStatus {
 export function createRegistry(deps: { servers: Record<string, ServerConfig>; baseDir: string; logger: Logger; onState?: (server: string, state: UpstreamState) => void }) {
   const shared = new Map<string, Upstream>();
   const perSession = new Map<string, Map<Peer, Upstream>>();
+  /** For per-session servers: the one connection that serves stateless requests. */
+  const stateless = new Map<string, Upstream>();
 
   function make(name: string, cfg: ServerConfig, clientInfo = FLOWLINK_CLIENT_INFO, capabilities: Record<string, unknown> = SHARED_CAPABILITIES): Upstream {
     const createLink = isStdio(cfg)
@@ -63,6 +66,11 @@ export function createRegistry(deps: { servers: Record<string, ServerConfig>; ba
       const cfg = deps.servers[name];
       if (!cfg) throw new FlowLinkError('unknown_server', `no server named "${name}" is configured`);
       let u = shared.get(name);
+      if (!u && !(peer instanceof AgentSession)) {
+        // Stateless (2026) requests have no session to own a process: they share one per server.
+        u = stateless.get(name) ?? make(name, cfg);
+        stateless.set(name, u);
+      }
       if (!u) {
         const sessions = perSession.get(name)!;
         u = sessions.get(peer);
@@ -77,6 +85,7 @@ export function createRegistry(deps: { servers: Record<string, ServerConfig>; ba
     /** Detaches a peer everywhere and closes its per-session servers. */
     async release(peer: Peer): Promise<void> {
       for (const u of shared.values()) u.detach(peer);
+      for (const u of stateless.values()) u.detach(peer);
       const closing: Promise<void>[] = [];
       for (const sessions of perSession.values()) {
         const u = sessions.get(peer);
@@ -120,7 +129,7 @@ export function createRegistry(deps: { servers: Record<string, ServerConfig>; ba
       });
     },
     async close(): Promise<void> {
-      const all: Upstream[] = [...shared.values()];
+      const all: Upstream[] = [...shared.values(), ...stateless.values()];
       for (const s of perSession.values()) all.push(...s.values());
       await Promise.all(all.map((u) => u.close()));
     },

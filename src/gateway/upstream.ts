@@ -150,7 +150,7 @@ export class Upstream {
       this.scheduleBackoff();
       await link.close().catch(() => {});
       if (this.link === link) this.link = undefined;
-      if (this.state !== 'closed') this.setState('backoff');
+      if ((this.state as UpstreamState) !== 'closed') this.setState('backoff');
       throw new FlowLinkError('upstream_unavailable', `server "${this.name}" could not be started: ${msg}`);
     }
   }

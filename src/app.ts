@@ -1,0 +1,97 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config/schema.ts';
+import type { Store } from './store/store.ts';
+import type { Logger } from './lib/logger.ts';
+import { createAgentService, type AgentService } from './identity/agents.service.ts';
+import { createAuditWriter, type AuditWriter } from './audit/audit.writer.ts';
+import { buildPipeline } from './pipeline/order.ts';
+import { createRegistry, type Registry } from './gateway/registry.ts';
+import { createRouter } from './gateway/router.ts';
+import { createSessionStore } from './gateway/session.ts';
+import { createLegacyService } from './gateway/mcp-service.ts';
+import { createModernService } from './gateway/modern-service.ts';
+import { createEdgeAuth, createHostCheck } from './gateway/auth.ts';
+import { registerMcpHttp } from './gateway/http-edge.ts';
+import { registerMcpWebSocket } from './gateway/ws-edge.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import { registerHealth } from './http/health.routes.ts';
+
+export interface FlowLink {
+  app: FastifyInstance;
+  store: Store;
+  agents: AgentService;
+  audit: AuditWriter;
+  registry: Registry;
+  metrics: Metrics;
+  /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the modules into one FlowLink instance. It opens no port: `listen` is the
+ * caller's (the CLI's or a test's) decision. The store is passed in, already migrated.
+ */
+export async function createFlowLink(opts: { config: Config; baseDir: string; store: Store; logger: Logger }): Promise<FlowLink> {
+  const { config, store, logger } = opts;
+  const metrics = createMetrics();
+  const agents = createAgentService({ store });
+  await agents.start();
+  const audit = createAuditWriter({ store, onHealthChange: (h) => metrics.auditHealth(h) });
+  const registry = createRegistry({ servers: config.servers, baseDir: opts.baseDir, logger, onState: (s, st) => metrics.upstreamUp.set({ server: s }, st === 'ready' ? 1 : 0) });
+  const router = createRouter({ registry, pipeline: buildPipeline({ audit, agents }), onCall: metrics.recordCall });
+  const sessions = createSessionStore({
+    idleTimeoutMs: config.limits.sessionIdleTimeout,
+    onClose: (s) => {
+      void registry.release(s);
+      metrics.sessions.set(sessions.size);
+    },
+  });
+  const legacy = createLegacyService({ router, registry, sessions });
+  const modern = createModernService({ router, registry });
+  const authenticate = createEdgeAuth({ agents, anonymous: config.anonymous });
+  const checkHost = createHostCheck({ listenHost: config.listen.host, allowedHosts: config.listen.allowedHosts });
+  let shuttingDown = false;
+
+  const app = Fastify({ logger: false, bodyLimit: config.limits.maxBodyBytes, forceCloseConnections: false, return503OnClosing: false });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `Request body is larger than the limit of ${config.limits.maxBodyBytes} bytes (limits.maxBodyBytes)` : status >= 500 ? 'internal error' : err.message;
+    if (status >= 500) logger.error({ err }, 'request failed');
+    void reply.status(status).send({ jsonrpc: '2.0', id: null, error: { code: status === 413 ? -32600 : -32603, message } });
+  });
+
+  registerMcpHttp(app, {
+    registry,
+    sessions,
+    legacy,
+    modern,
+    authenticate,
+    checkHost,
+    resourceMetadataUrl: (req) => `${req.protocol}://${req.headers.host ?? 'localhost'}/.well-known/oauth-protected-resource/mcp`,
+    isShuttingDown: () => shuttingDown,
+  });
+  await registerMcpWebSocket(app, { legacy, sessions, registry, authenticate, checkHost, maxBytes: config.limits.maxBodyBytes, onSessions: () => metrics.sessions.set(sessions.size) });
+  registerHealth(app, { registry, audit, metrics, sessions: () => sessions.size });
+  app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
+
+  return {
+    app,
+    store,
+    agents,
+    audit,
+    registry,
+    metrics,
+    async close() {
+      shuttingDown = true;
+      const deadline = Date.now() + config.limits.shutdownGrace;
+      while (registry.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      sessions.closeAll();
+      await app.close();
+      await registry.close();
+      await audit.close();
+      await agents.stop();
+    },
+  };
+}
