@@ -65,6 +65,11 @@ export class ResponseChannel {
     return !this.done && !this.res.destroyed;
   }
 
+  /** Answers as an SSE stream from the start (for clients that accept one, as several concurrent streams expect). */
+  stream(): void {
+    if (this.open) this.sse ??= new SseWriter(this.res, this.headers);
+  }
+
   push(m: JsonRpcMessage): void {
     if (!this.open) return;
     this.sse ??= new SseWriter(this.res, this.headers);
