@@ -93,7 +93,7 @@ interface Budget {
 
 const BUDGETS = {
   full: { c1: { warmCalls: 300, warmMs: 2000, calls: 3000, ms: 8000 }, c32: { warmCalls: 1000, warmMs: 3000, calls: 10000, ms: 10000 } },
-  quick: { c1: { warmCalls: 50, warmMs: 500, calls: 300, ms: 1500 }, c32: { warmCalls: 200, warmMs: 1000, calls: 1000, ms: 2000 } },
+  quick: { c1: { warmCalls: 50, warmMs: 500, calls: 300, ms: 1200 }, c32: { warmCalls: 200, warmMs: 800, calls: 1000, ms: 1500 } },
 };
 
 const HIGH_CONCURRENCY = 32;
@@ -475,17 +475,17 @@ async function spawnFlowLink(store: 'pglite' | 'postgres'): Promise<SpawnedFlowL
   }
 }
 
-async function memoryAndOutOfProcess(store: 'pglite' | 'postgres', budgets: { c1: Budget; c32: Budget }, log: (s: string) => void): Promise<{ mem: MemoryRow; rows: LatencyRow[] }> {
-  const mem: MemoryRow = { store, sessions: IDLE_SESSIONS, targetMB: RSS_TARGET_MB };
-  let rows: LatencyRow[] = [];
+/** FlowLink RSS with IDLE_SESSIONS idle sessions, in a fresh FlowLink process. */
+async function memoryFigure(store: 'pglite' | 'postgres', log: (s: string) => void): Promise<MemoryRow> {
+  const mem: MemoryRow = { store, sessions: 0, targetMB: RSS_TARGET_MB };
   let fl: SpawnedFlowLink | undefined;
   const idle: Conn[] = [];
   try {
-    log(`  memory: FlowLink (${store}) as a separate process`);
+    log(`  memory: FlowLink (${store}) as a separate process, ${IDLE_SESSIONS} idle sessions`);
     fl = await spawnFlowLink(store);
     const pid = fl.child.proc.pid!;
     const headers = { authorization: `Bearer ${fl.token}` };
-    // Baseline after one session has started the shared upstream, then closed.
+    // Baseline: after one session has started the shared upstream and closed again.
     const first = await connectHttp(fl.url, headers);
     await first.listTools();
     await first.close();
@@ -494,19 +494,16 @@ async function memoryAndOutOfProcess(store: 'pglite' | 'postgres', budgets: { c1
     if (base !== undefined) mem.rssBaselineMB = base / 1024;
     const deadline = Date.now() + 60_000;
     for (let i = 0; i < IDLE_SESSIONS && Date.now() < deadline; i += 10) {
-      const batch = await Promise.all(
+      await Promise.all(
         Array.from({ length: Math.min(10, IDLE_SESSIONS - i) }, async () => {
           const c = await connectHttp(fl!.url, headers);
           idle.push(c);
           await c.listTools();
-          return c;
         }),
       );
-      void batch;
     }
     mem.sessions = idle.length;
     await new Promise((r) => setTimeout(r, 1000));
-    global.gc?.();
     const kb = rssKB(pid);
     if (kb === undefined) throw new Error(`could not read /proc/${pid}/status`);
     mem.rssMB = kb / 1024;
@@ -518,16 +515,25 @@ async function memoryAndOutOfProcess(store: 'pglite' | 'postgres', budgets: { c1
     log(`    memory failed: ${mem.error}`);
   } finally {
     await Promise.all(idle.map((c) => c.close()));
+    await fl?.stop();
   }
+  return mem;
+}
+
+/** Latency through FlowLink running as its own process (same topology as mcp-proxy in (c)), fresh process. */
+async function outOfProcessLatency(store: 'pglite' | 'postgres', budgets: { c1: Budget; c32: Budget }, log: (s: string) => void): Promise<LatencyRow[]> {
+  const label = `FlowLink ${store === 'postgres' ? 'PG' : 'PGlite'}, own process`;
+  let fl: SpawnedFlowLink | undefined;
   try {
-    if (fl) {
-      const f = fl;
-      rows = await benchPath('(b*)', `FlowLink ${store === 'postgres' ? 'PG' : 'PGlite'}, own process`, () => connectHttp(f.url, { authorization: `Bearer ${f.token}` }), budgets, log);
-    }
+    fl = await spawnFlowLink(store);
+    const f = fl;
+    return await benchPath('(b*)', label, () => connectHttp(f.url, { authorization: `Bearer ${f.token}` }), budgets, log);
+  } catch (err) {
+    log(`  (b*) ${label} failed: ${(err as Error).message}`);
+    return [failedRow('(b*)', label, 1, err), failedRow('(b*)', label, HIGH_CONCURRENCY, err)];
   } finally {
     await fl?.stop();
   }
-  return { mem, rows };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -611,13 +617,12 @@ export async function runRelayBench(opts: RelayOptions = {}): Promise<RelayResul
     }
   }
 
-  // Memory (and an out-of-process FlowLink latency row) for both stores
+  // (b*) FlowLink as its own process, like mcp-proxy in (c); full run only (process start-up costs ~5 s each)
+  if (!opts.quick) for (const store of ['pglite', 'postgres'] as const) latency.push(...(await outOfProcessLatency(store, budgets, log)));
+
+  // Memory for both stores
   const memory: MemoryRow[] = [];
-  for (const store of ['pglite', 'postgres'] as const) {
-    const { mem, rows } = await memoryAndOutOfProcess(store, budgets, log);
-    memory.push(mem);
-    latency.push(...rows);
-  }
+  for (const store of ['pglite', 'postgres'] as const) memory.push(await memoryFigure(store, log));
 
   // Ratios against (a) at the same concurrency
   for (const r of latency) {
