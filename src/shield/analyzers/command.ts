@@ -31,6 +31,8 @@ export interface Cmd {
   envValues: string[];
   /** Flags added by the context (find -exec implies recursion). */
   impliedFlags?: string[];
+  /** Static text given on stdin (heredoc, here-string). */
+  stdinText?: string;
 }
 
 export function makeCmd(program: string, args: Word[], init: Partial<Cmd> = {}): Cmd {
@@ -46,6 +48,7 @@ export function makeCmd(program: string, args: Word[], init: Partial<Cmd> = {}):
     envValues: init.envValues ?? [],
     ...(init.remote ? { remote: init.remote } : {}),
     ...(init.impliedFlags ? { impliedFlags: init.impliedFlags } : {}),
+    ...(init.stdinText !== undefined ? { stdinText: init.stdinText } : {}),
   };
 }
 

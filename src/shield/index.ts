@@ -1,0 +1,105 @@
+/**
+ * Shield: the pure analysis core that judges MCP tool calls, tool definitions and tool
+ * results. `createShield()` loads the parsers (WASM) and rule packs once; after that
+ * every method is synchronous and does no I/O.
+ */
+import { initShellParser } from './analyzers/shell.parser.ts';
+import { initSqlParser } from './analyzers/sql.ts';
+import { createPathClassifier } from './analyzers/paths.ts';
+import { createEnvDetector, DEFAULT_ENV_WORDS, type EnvWords } from './analyzers/env.ts';
+import type { Extractor } from './config.ts';
+import { analyze, explain, type EngineDeps } from './engine.ts';
+import { isInjection, scanInjection } from './injection.ts';
+import { scanToolDefinition } from './poisoning.ts';
+import { redactValue } from './redact.ts';
+import { loadRuleSet } from './rules.loader.ts';
+import { DEFAULT_THRESHOLDS } from './scoring.ts';
+import type { ResultScan, RuleOverride, Shield, ShieldCall, ShieldReason, ShieldVerdict, Thresholds, ToolDefinition } from './types.ts';
+
+export type { Shield, ShieldCall, ShieldReason, ShieldTarget, ShieldVerdict, Severity, Verdict, ToolDefinition, ToolScan, ResultScan, Thresholds, RuleOverride } from './types.ts';
+export { ShieldConfigSchema, type ShieldConfig } from './config.ts';
+
+export interface CreateShieldOptions {
+  /** Extra rule pack files (YAML), applied after the built-in packs. */
+  rulePacks?: string[];
+  overrides?: Record<string, RuleOverride>;
+  disable?: string[];
+  thresholds?: Thresholds;
+  timeoutMs?: number;
+  environments?: EnvWords;
+  extractors?: Extractor[];
+}
+
+const MAX_SCAN_CHARS = 8_000_000;
+
+export async function createShield(opts: CreateShieldOptions = {}): Promise<Shield> {
+  await Promise.all([initShellParser(), initSqlParser()]);
+  const rules = loadRuleSet(opts.rulePacks ?? [], { ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.disable ? { disable: opts.disable } : {}) });
+  const deps: EngineDeps = {
+    rules,
+    classify: createPathClassifier(rules.pathClasses),
+    envOf: createEnvDetector(opts.environments ?? DEFAULT_ENV_WORDS),
+    thresholds: opts.thresholds ?? DEFAULT_THRESHOLDS,
+    timeoutMs: opts.timeoutMs ?? 50,
+    extractors: opts.extractors ?? [],
+    shellCache: new Map(),
+    sqlCache: new Map(),
+  };
+
+  const failClosed = (e: unknown): ShieldVerdict => ({
+    verdict: 'approve',
+    risk: Math.max(deps.thresholds.approve, 50),
+    severity: 'medium',
+    reasons: [{ rule: 'shield.error', severity: 'medium', message: `analyzer error: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300) }],
+    targets: [],
+  });
+
+  return {
+    analyzeCall(call: ShieldCall): ShieldVerdict {
+      try {
+        return analyze(call, deps).verdict;
+      } catch (e) {
+        return failClosed(e);
+      }
+    },
+    explainCall(call: ShieldCall): unknown {
+      try {
+        return explain(analyze(call, deps));
+      } catch (e) {
+        return { verdict: failClosed(e) };
+      }
+    },
+    scanToolDefinition(server: string, tool: ToolDefinition) {
+      return scanToolDefinition(server, tool);
+    },
+    scanResult(server: string, tool: string, content: unknown[]): ResultScan {
+      void server;
+      void tool;
+      const acc = { count: 0, kinds: new Set<string>() };
+      const redacted = (Array.isArray(content) ? content : []).map((item) => redactValue(item, acc));
+      const findings: ShieldReason[] = [];
+      let scanned = 0;
+      const texts: string[] = [];
+      const gather = (v: unknown, depth: number) => {
+        if (scanned > MAX_SCAN_CHARS || depth > 20) return;
+        if (typeof v === 'string') {
+          texts.push(v);
+          scanned += v.length;
+        } else if (Array.isArray(v)) v.forEach((x) => gather(x, depth + 1));
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'data' && k !== 'blob') gather(x, depth + 1);
+      };
+      gather(redacted, 0);
+      const seen = new Set<string>();
+      for (const t of texts) {
+        for (const f of scanInjection(t)) {
+          if (seen.has(f.rule)) continue;
+          seen.add(f.rule);
+          findings.push(f);
+        }
+      }
+      const injection = isInjection(findings);
+      if (acc.count > 0) findings.push({ rule: 'secrets.redacted', severity: 'medium', message: `redacted ${acc.count} secret(s): ${[...acc.kinds].join(', ')}` });
+      return { content: redacted, findings, redactions: acc.count, injection };
+    },
+  };
+}
