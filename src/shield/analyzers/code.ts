@@ -13,7 +13,7 @@ const STRING_RE = /'''([\s\S]*?)'''|"""([\s\S]*?)"""|'((?:[^'\\\n]|\\.)*)'|"((?:
 
 const EXEC_CALL = /\b(?:os\.system|os\.popen|os\.exec\w*|subprocess\.\w+|commands\.getoutput|pty\.spawn|exec(?:Sync)?|execFile(?:Sync)?|spawn(?:Sync)?|system|popen|shell_exec|passthru|proc_open|IO\.popen|Open3\.\w+|qx)\s*[({]\s*(\[?)/g;
 const DELETE_CALL = /\b(?:shutil\.rmtree|rmtree|os\.remove|os\.unlink|os\.rmdir|os\.removedirs|fs\.(?:rmSync|rm|rmdirSync|rmdir|unlinkSync|unlink)|fs\.promises\.rm|FileUtils\.rm_rf|FileUtils\.rm_r|FileUtils\.remove_dir|File\.delete|unlink|remove_tree|Path\([^)]*\)\.unlink)\s*\(\s*/g;
-const NETWORK = /\b(?:requests\.(?:post|put|get|patch)|urllib|urlopen|http\.client|httpx|fetch\s*\(|axios|https?\.request|net\.connect|socket\.|IO::Socket|LWP|Net::HTTP|HTTP::Tiny|curl_exec|fsockopen|TCPSocket|XMLHttpRequest)/;
+const NETWORK = /require\(\s*['"](?:https?|net|node:https?|node:net|axios|node-fetch)['"]\s*\)|\b(?:requests\.(?:post|put|get|patch)|urllib|urlopen|http\.client|httpx|fetch\s*\(|axios|https?\.request|net\.connect|socket\.|IO::Socket|LWP|Net::HTTP|HTTP::Tiny|curl_exec|fsockopen|TCPSocket|XMLHttpRequest)/;
 const SOCKET = /\b(?:socket\.socket|socket\.create_connection|net\.Socket|net\.connect|IO::Socket::INET|fsockopen|TCPSocket\.new|socket\()/;
 const SHELL_SPAWN = /\b(?:pty\.spawn|subprocess|os\.dup2|child_process|\/bin\/(?:ba)?sh|exec\s*\(|system\s*\(|proc_open)/;
 const ENV_DUMP = /\b(?:dict\(\s*os\.environ\s*\)|os\.environ(?!\s*[[.(])|process\.env(?!\s*[.[])|JSON\.stringify\(\s*process\.env|%ENV|ENV\.to_h|getenv\(\s*\))/;

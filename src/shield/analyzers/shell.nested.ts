@@ -144,6 +144,8 @@ export function emitArgv(words: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
       return sshInvocation(rest, meta, ctx);
     case 'find':
       return findInvocation(rest, meta, ctx);
+    case 'git':
+      return gitInvocation(rest, meta, ctx);
     case 'xargs':
       return xargsInvocation(rest, meta, ctx);
     case 'kubectl':
@@ -229,6 +231,7 @@ function peelWrapper(program: string, spec: WrapperSpec, words: Word[], meta: Em
 
 function shellInvocation(program: string, args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
   let cFlag = false;
+  let sFlag = false;
   let i = 0;
   for (; i < args.length; i++) {
     const w = args[i]!.text;
@@ -242,6 +245,7 @@ function shellInvocation(program: string, args: Word[], meta: EmitMeta, ctx: Wal
     }
     if (/^[-+][a-zA-Z]+$/.test(w)) {
       if (w.startsWith('-') && w.includes('c')) cFlag = true;
+      if (w.startsWith('-') && w.includes('s')) sFlag = true;
       continue;
     }
     if (w.startsWith('--')) continue;
@@ -249,7 +253,8 @@ function shellInvocation(program: string, args: Word[], meta: EmitMeta, ctx: Wal
   }
   const positional = args[i];
   if (cFlag) return runCode(positional, meta, ctx, `${program} -c`);
-  if (positional && positional.text !== '-' && positional.text !== '/dev/stdin') {
+  // With -s the script comes from stdin and the remaining words are its arguments.
+  if (positional && !sFlag && positional.text !== '-' && positional.text !== '/dev/stdin') {
     if (positional.dyn) return execUnknown(meta, ctx, `${program} <(...)`);
     return [emit(program, args, meta, ctx)];
   }
@@ -329,9 +334,27 @@ function findRoots(args: Word[]): string[] {
   return roots.length ? roots : ['.'];
 }
 
-function findInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
-  const self = emit('find', args, meta, ctx);
+const NARROWING = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-regex', '-iregex', '-newer', '-mtime', '-mmin', '-atime', '-amin', '-ctime', '-cmin', '-size', '-empty', '-user', '-group', '-perm', '-links', '-inum', '-samefile', '-lname']);
+
+/** True when find's expression selects a subset (by name, age, size, ...) rather than everything under its roots. */
+function findNarrowed(args: Word[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    if (!NARROWING.has(args[i]!.text)) continue;
+    const v = args[i + 1]?.text ?? '';
+    if (!/^['"]?\*['"]?$/.test(v)) return true;
+  }
+  return false;
+}
+
+/** What `{}` stands for: the root itself when nothing narrows the walk, otherwise matches below it. */
+function findTarget(args: Word[]): string {
   const root = findRoots(args)[0]!;
+  return findNarrowed(args) ? `${root.replace(/\/$/, '')}/{match}` : root;
+}
+
+function findInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
+  const self = emit('find', args, { ...meta, ...(findNarrowed(args) ? { impliedFlags: ['@narrowed'] } : {}) }, ctx);
+  const root = findTarget(args);
   for (let i = 0; i < args.length; i++) {
     if (!/^-(exec|execdir|ok|okdir)$/.test(args[i]!.text)) continue;
     const sub: Word[] = [];
@@ -342,6 +365,28 @@ function findInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
     }
     i = j;
     emitArgv(sub, { ...meta, stages: [], impliedFlags: ['-r', '-R', '--recursive'] }, nestedCtx(ctx, 'find -exec'));
+  }
+  return [self];
+}
+
+/** git settings whose value is a shell command: `git -c alias.x='!cmd' x`, core.sshCommand, core.pager, ... */
+const GIT_SHELL_CONFIG = /^(alias\.[^=]+=!|core\.(sshcommand|pager|editor|fsmonitor)=|sequence\.editor=|diff\.[^=]*\.(textconv|command)=|filter\.[^=]*\.(clean|smudge|process)=|credential\.helper=!|uploadpack\.packobjectshook=)/i;
+
+function gitInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
+  const self = emit('git', args, meta, ctx);
+  const configValues: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i]!.text === '-c' && args[i + 1]) configValues.push(args[i + 1]!.text);
+  }
+  // git config alias.x '!cmd' stores a command that runs later.
+  const cfg = args.findIndex((w) => w.text === 'config');
+  if (cfg >= 0) {
+    const kv = args.slice(cfg + 1).filter((w) => !w.text.startsWith('-'));
+    if (kv.length >= 2) configValues.push(`${kv[0]!.text}=${kv[1]!.text}`);
+  }
+  for (const v of configValues) {
+    const m = GIT_SHELL_CONFIG.exec(v);
+    if (m) runCode(v.slice(m[0].length), meta, ctx, 'git config');
   }
   return [self];
 }
@@ -369,7 +414,8 @@ function xargsInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
   if (sub.length === 0) sub.push(lit('echo'));
   // Input lines become arguments; when a `find` feeds xargs, its root is what gets touched.
   const finder = [...meta.upstream].reverse().find((c) => c.program === 'find');
-  const input: Word = finder ? lit(findRoots(finder.args)[0]!) : { text: '{stdin}', dyn: true };
+  const piped = meta.stages.length ? staticOutput(meta.stages)?.trim().split(/\s+/)[0] : undefined;
+  const input: Word = piped ? lit(piped) : finder ? lit(findTarget(finder.args)) : { text: '{stdin}', dyn: true };
   const implied = finder ? ['-r', '-R', '--recursive'] : undefined;
   const words = replace ? sub.map((w) => (w.text.includes(replace!) ? { text: w.text.split(replace!).join(input.text), dyn: w.dyn || input.dyn } : w)) : [...sub, input];
   return emitArgv(words, { ...meta, stages: [], ...(implied ? { impliedFlags: implied } : {}) }, nestedCtx(ctx, 'xargs'));
@@ -418,7 +464,7 @@ function collectSql(program: string, args: Word[], meta: EmitMeta, ctx: WalkCtx)
       if (value !== undefined) sqls.push(value);
       if (inline === undefined) i++;
     } else if (SQL_CONTEXT_OPTS.has(name)) {
-      if (value !== undefined) context.push(value);
+      if (value !== undefined) context.push(name === '-h' || name === '--host' ? `host:${value}` : value);
       if (inline === undefined) i++;
     } else if (name === '-f' || name === '--file') {
       hasFile = true;

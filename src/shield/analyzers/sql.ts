@@ -209,7 +209,10 @@ function walk(n: unknown, text: string, out: SqlFact[], fnSink: string[], tableS
   }
 }
 
-export function analyzeSql(sql: string): SqlResult {
+export function analyzeSql(input: string): SqlResult {
+  // Client meta-commands (psql \dt, \copy; sqlite .tables) are not SQL statements.
+  const sql = input.replace(/^[ \t]*(\\|\.[a-z])[^\n]*$/gim, '');
+  if (!sql.trim()) return { facts: [], parsed: true };
   let tree: { stmts?: Array<{ stmt?: unknown; stmt_location?: number; stmt_len?: number }> };
   try {
     tree = parseSync(sql) as typeof tree;

@@ -135,6 +135,10 @@ export function cmdTargets(v: CmdView, sink: TargetSink): void {
 
 export function sqlTargets(facts: SqlFact[], context: string[], sink: TargetSink): void {
   for (const c of context) {
+    if (c.startsWith('host:')) {
+      sink.add({ kind: 'host', value: c.slice(5) });
+      continue;
+    }
     const u = /^[a-z]+:\/\/(?:[^@/]*@)?([^/:?]+)(?::\d+)?\/([^?]+)/i.exec(c);
     if (u) {
       sink.add({ kind: 'host', value: u[1]! });
