@@ -18,11 +18,13 @@ export const INJECTION_SIGNALS: Signal[] = [
   { rule: 'injection.ignore-instructions', severity: 'high', message: 'tells the model to ignore its instructions', re: /\b(ignore|disregard|forget|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|all|any|your|system|original)\b[^.\n]{0,30}\b(instructions?|prompts?|rules|directions|guidelines|directives|guardrails)\b/i },
   { rule: 'injection.role-markup', severity: 'medium', message: 'contains chat-role or instruction markup', re: /<\/?(system|im_start|im_end|system_prompt|instructions?|important|admin|developer)>|\[\/?(INST|SYS|SYSTEM)\]|<\|(im_start|system|endoftext)\|>|^#{2,}\s*(system|new instructions?)\b/im },
   { rule: 'injection.new-instructions', severity: 'medium', message: 'announces new instructions for the model', re: /\b(new|updated|real|actual|true|additional|secret|hidden)\s+(system\s+)?(instructions?|directives?|task)\s*:|\byour (new|real|actual|true) (task|goal|instructions?|purpose)\b/i },
-  { rule: 'injection.persona', severity: 'medium', message: 'tries to change the model persona', re: /\byou are (now|no longer)\b|\b(developer|god|jailbreak|dan) mode\b|\bact as (an? )?(unrestricted|jailbroken|unfiltered)\b/i },
+  { rule: 'injection.persona', severity: 'medium', message: 'tries to change the model persona', re: /\byou are (now|no longer)\b|\byou are an? (unrestricted|unfiltered|jailbroken|uncensored|evil)\b|\b(developer|god|jailbreak|dan) mode\b|\bact as (an? )?(unrestricted|jailbroken|unfiltered)\b/i },
   { rule: 'injection.addressed-to-model', severity: 'medium', message: 'addresses the AI agent directly', re: new RegExp(String.raw`\b(attention|note to|message (to|for)|instructions? (to|for)|dear|hey)\s+(the\s+|any\s+|all\s+)?${AI}s?\b|\bif you are an? (ai|llm|language model|assistant|agent|bot)\b|\b(ai|llm) (agents?|assistants?) (reading|processing|that read) this\b`, 'i') },
   { rule: 'injection.conceal-from-user', severity: 'high', message: 'asks to hide something from the user', re: /\b(do not|don't|never|must not)\s+(tell|inform|mention|reveal|show|notify|alert|let)\b[^.\n]{0,25}\b(the\s+)?(user|human|operator)\b|\bwithout (telling|informing|notifying|alerting|asking) the (user|human)\b|\b(keep|hide) (this|it) (secret|hidden) from\b/i },
   { rule: 'injection.exfiltration', severity: 'high', message: 'asks to send secrets or conversation data somewhere', re: /\b(send|post|upload|forward|email|exfiltrate|transmit|leak|include|append|paste)\b[^\n]{0,60}?\b(api[ _-]?keys?|credentials|secrets?|access tokens?|passwords?|ssh keys?|private keys?|id_rsa|env(ironment)? variables|\.env\b|conversation|chat history|system prompt)\b[^\n]{0,80}?\b(to|into|at)\b[^\n]{0,20}?(https?:\/\/|\w+@\w+\.\w+|webhook|endpoint|url\b|the following)/i },
   { rule: 'injection.tool-directive', severity: 'medium', message: 'instructs the model to call tools or run commands', re: new RegExp(String.raw`\b(${AI}|you)\b[^.\n]{0,30}\b(must|should|need to|have to|are required to)\s+(now\s+|immediately\s+|first\s+)?(call|invoke|use|run|execute)\b[^.\n]{0,40}\b(tool|function|command|curl|bash|script)\b|\b(run|execute) (this|the following) (command|code|script|shell)\b`, 'i') },
+  { rule: 'injection.override-user', severity: 'medium', message: 'tells the model to act against the user request', re: /\b(disregard|ignore)\b[^.\n]{0,20}\b(the user|user's (request|instructions?|question)|what the user)\b|\binstead\b[^.\n]{0,30}\b(call|run|execute|use|invoke)\b[^.\n]{0,40}\b(tool|command|function)\b/i },
+  { rule: 'injection.hidden-html', severity: 'medium', message: 'hidden HTML (comment or invisible element) addressed to the model', re: /<!--(?:(?!-->)[\s\S]){0,500}?\b(ai|assistant|agent|llm|model|instructions?)\b|style\s*=\s*["'][^"']*(display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0)[^"']*["'][^>]*>[^<]{0,300}\b(ai|assistant|agent|llm|model|instructions?)\b/i },
   { rule: 'injection.secret-access', severity: 'medium', message: 'asks to read credential files', re: /\b(read|cat|open|print|output|show|display|fetch)\b[^.\n]{0,30}(~\/\.ssh|id_rsa|id_ed25519|\.aws\/credentials|\.env\b|\/etc\/shadow|mcp\.json|\.netrc|\.git-credentials|private key)/i },
 ];
 
@@ -51,10 +53,15 @@ export function revealHidden(text: string): string {
 
 export function scanInjection(text: string): ShieldReason[] {
   const findings = hiddenUnicodeFindings(text);
-  const visible = revealHidden(text);
+  // JSON-escaped payloads (\n inside a string) read the same as plain text.
+  const visible = revealHidden(text).replace(/\\[nrt]/g, ' ');
   for (const s of INJECTION_SIGNALS) {
     const m = s.re.exec(visible);
-    if (m) findings.push({ rule: s.rule, severity: s.severity, message: s.message, match: m[0].slice(0, 120) });
+    if (!m) continue;
+    // A phrase in quotes is being talked about (an advisory, a test case), not addressed to the model.
+    const before = visible[m.index - 1] ?? '';
+    const quoted = /["'\u201c\u2018`]/.test(before);
+    findings.push({ rule: s.rule, severity: quoted ? 'low' : s.severity, message: s.message + (quoted ? ' (quoted)' : ''), match: m[0].slice(0, 120) });
   }
   return findings;
 }

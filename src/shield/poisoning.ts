@@ -32,8 +32,8 @@ const READ_DIRECTIVE = /\b(read|cat|open|include|pass|send|provide|attach|upload
 
 const POISON_SIGNALS: Array<{ rule: string; severity: ShieldReason['severity']; re: RegExp; message: string }> = [
   { rule: 'poison.instruction-tags', severity: 'high', message: 'instruction tags aimed at the model in a tool definition', re: /<\/?(important|instructions?|system|secret|hidden|critical|note_to_ai|assistant|context)>|\[(IMPORTANT|SYSTEM|INSTRUCTIONS?)\]/i },
-  { rule: 'poison.tool-shadowing', severity: 'high', message: 'instructions about how other tools must behave', re: /\b(when|whenever|before|after|instead of)\b[^.\n]{0,20}\b(using|calling|invoking|you use|you call|the user (asks|wants))\b[^.\n]{0,40}\b(other|another|any|the\s+[`'"]?\w+[`'"]?)\s+tools?\b|\b(all|any|every)\s+(emails?|messages?|requests?|payments?|transfers?)\b[^.\n]{0,30}\b(must|should|shall)\b[^.\n]{0,20}\b(be )?(sent|forwarded|routed|redirected|go|cc|bcc)\b|\b(change|replace|override|redirect)\b[^.\n]{0,20}\b(the )?(recipient|destination|to address|email address|account number|iban)\b|\bdo not (use|call) the\s+[`'"]?\w+[`'"]?\s+tool\b|\bthis tool (must|should) (always )?be (called|used) (before|instead|first)\b/i },
-  { rule: 'poison.model-directive', severity: 'medium', message: 'directs the model beyond describing the tool', re: /\b(before|prior to) (using|calling|invoking) this tool\b[^.\n]{0,20}\b(read|call|send|include|pass|fetch|open|run)\b|\b(you|the (assistant|model|ai|agent|llm))\s+(must|should|need to|have to|are required to|shall)\s+(always\s+|first\s+|also\s+)*(read|call|include|pass|send|ignore|not reveal|not mention|fetch|open|forward|run|execute)\b[^.\n]{0,60}\b(file|content|key|token|secret|credential|conversation|history|tool|instructions?|prompt)/i },
+  { rule: 'poison.tool-shadowing', severity: 'high', message: 'instructions about how other tools must behave', re: /\b(when|whenever|before|after|instead of)\b[^.\n]{0,20}\b(using|calling|invoking|you use|you call|the user (asks|wants))\b[^.\n]{0,60}\btools?\b|\b(all|any|every)\s+(emails?|messages?|requests?|payments?|transfers?)\b[^.\n]{0,30}\b(must|should|shall)\b[^.\n]{0,20}\b(be )?(sent|forwarded|routed|redirected|go|cc|bcc)\b|\b(change|replace|override|redirect)\b[^.\n]{0,20}\b(the )?(recipient|destination|to address|email address|account number|iban)\b|\bdo not (use|call) the\s+[`'"]?\w+[`'"]?\s+tool\b|\bthis tool (must|should) (always )?be (called|used) (before|instead|first)\b/i },
+  { rule: 'poison.model-directive', severity: 'medium', message: 'directs the model beyond describing the tool', re: /\b(before|prior to) (using|calling|invoking) this tool\b[^.\n]{0,20}\b(read|call|send|include|pass|fetch|open|run)\b|\b(you|the (assistant|model|ai|agent|llm))\s+(must|should|need to|have to|are required to|shall)\s+(always\s+|first\s+|also\s+)*(read|call|include|pass|send|ignore|not reveal|not mention|fetch|open|forward|run|execute)\b[^.\n]{0,60}(\b(file|content|key|token|secret|credential|conversation|history|tool|instructions?|prompt|value|variable|environment)|_KEY\b|_TOKEN\b|_SECRET\b)/i },
   { rule: 'poison.hidden-text', severity: 'medium', message: 'text hidden from a reader (HTML comment, ANSI escape, padding)', re: /<!--[\s\S]*?-->|\x1b\[|[ \t]{40,}\S|\n{8,}\S/ },
 ];
 
@@ -55,7 +55,12 @@ export function scanToolDefinition(server: string, tool: ToolDefinition): ToolSc
     if (!text) continue;
     for (const f of hiddenUnicodeFindings(text)) add({ ...f, rule: f.rule.replace(/^injection\./, 'poison.') }, where);
     const visible = revealHidden(text);
-    for (const f of scanInjection(visible)) if (!f.rule.endsWith('hidden-unicode') && !f.rule.endsWith('zero-width') && !f.rule.endsWith('bidi-override')) add({ ...f, rule: f.rule.replace(/^injection\./, 'poison.') }, where);
+    for (const f of scanInjection(visible)) {
+      if (f.rule.endsWith('hidden-unicode') || f.rule.endsWith('zero-width') || f.rule.endsWith('bidi-override')) continue;
+      // Tool descriptions legitimately talk to the assistant; only what they ask for matters.
+      const severity = f.rule === 'injection.addressed-to-model' ? 'low' : f.severity;
+      add({ ...f, severity, rule: f.rule.replace(/^injection\./, 'poison.') }, where);
+    }
     for (const s of POISON_SIGNALS) {
       const m = s.re.exec(visible);
       if (m) add({ rule: s.rule, severity: s.severity, message: s.message, match: m[0].slice(0, 120) }, where);
@@ -65,7 +70,7 @@ export function scanToolDefinition(server: string, tool: ToolDefinition): ToolSc
       // A secret named next to an instruction to read it or pass it along is a theft attempt.
       const window = visible.slice(Math.max(0, secret.index - 120), secret.index + 120);
       const strong = /~\/|\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|mcp\.json|\.cursor|\/etc\/(shadow|passwd)|\.netrc|\.kube|claude_desktop|\.git-credentials/i.test(secret[0]);
-      const directive = strong ? READ_DIRECTIVE.test(window) : WEAK_DIRECTIVE.test(window) && /\b(contents? of|from (the|your)|located|stored|found in|in (the|your) (environment|config|home))\b/i.test(window);
+      const directive = strong ? READ_DIRECTIVE.test(window) : WEAK_DIRECTIVE.test(window) && /\b(contents? of|from (the|your)|located|stored|found in|in (the|your) (environment|config|home)|value of|environment variables?|env vars?)\b/i.test(window);
       if (directive) add({ rule: 'poison.secret-request', severity: strong ? 'high' : 'medium', message: 'asks the model to read or pass secrets', match: window.trim().slice(0, 160) }, where);
     }
     if (where.endsWith('#name') && where.startsWith('inputSchema') && CONTEXT_PARAMS.test(text)) {

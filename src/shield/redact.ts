@@ -71,7 +71,7 @@ const DETECTORS: Detector[] = [
   { kind: 'databricks-token', re: /\b(dapi[a-f0-9]{32}(?:-\d)?)\b/g, group: 1, pre: ['dapi'] },
   { kind: 'telegram-bot-token', re: /\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b/g, group: 1, pre: [':AA'] },
   { kind: 'azure-storage-key', re: /(AccountKey=)([A-Za-z0-9+/]{86}==)/g, group: 2, pre: ['AccountKey='] },
-  { kind: 'connection-string-password', re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/"'<>]{1,100}:)([^\s@/"'<>]{1,200})(@[^\s@/"'<>]+)/gi, group: 2, pre: ['://'], valid: (s) => !PLACEHOLDER.test(s) && !/^\*+$/.test(s) && s !== '' },
+  { kind: 'connection-string-password', re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/"'<>]{0,100}:)([^\s@/"'<>]{1,200})(@[^\s@/"'<>]+)/gi, group: 2, pre: ['://'], valid: (s) => !PLACEHOLDER.test(s) && !/^\*+$/.test(s) && s !== '' },
   { kind: 'authorization-header', re: /(\b(?:Authorization|Proxy-Authorization)["']?\s*[:=]\s*["']?(?:Bearer|Token|Basic|token)\s+)([A-Za-z0-9._~+/=-]{16,})/gi, group: 2, valid: (s) => !PLACEHOLDER.test(s) && !s.startsWith('[redacted') && entropy(s) > 3 },
   { kind: 'bearer-token', re: /(\bBearer\s+)([A-Za-z0-9._~+/-]{24,}=*)/g, group: 2, pre: ['Bearer'], valid: (s) => !s.startsWith('[redacted') && !PLACEHOLDER.test(s) && entropy(s) > 3.5 },
   {
