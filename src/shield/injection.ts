@@ -28,6 +28,9 @@ export const INJECTION_SIGNALS: Signal[] = [
   { rule: 'injection.secret-access', severity: 'medium', message: 'asks to read credential files', re: /\b(read|cat|open|print|output|show|display|fetch)\b[^.\n]{0,30}(~\/\.ssh|id_rsa|id_ed25519|\.aws\/credentials|\.env\b|\/etc\/shadow|mcp\.json|\.netrc|\.git-credentials|private key)/i },
 ];
 
+/** Phrases that advisories and docs quote when they talk about injection. */
+const QUOTABLE = new Set(['injection.ignore-instructions', 'injection.persona', 'injection.new-instructions']);
+
 const TAG_CHARS = /[\u{E0000}-\u{E007F}]/u;
 const TAG_RUN = /[\u{E0000}-\u{E007F}]+/gu;
 const BIDI = /[\u202A-\u202E\u2066-\u2069]/;
@@ -60,7 +63,7 @@ export function scanInjection(text: string): ShieldReason[] {
     if (!m) continue;
     // A phrase in quotes is being talked about (an advisory, a test case), not addressed to the model.
     const before = visible[m.index - 1] ?? '';
-    const quoted = /["'\u201c\u2018`]/.test(before);
+    const quoted = QUOTABLE.has(s.rule) && /["'\u201c\u2018`]/.test(before);
     findings.push({ rule: s.rule, severity: quoted ? 'low' : s.severity, message: s.message + (quoted ? ' (quoted)' : ''), match: m[0].slice(0, 120) });
   }
   return findings;

@@ -75,11 +75,15 @@ export function analyzeCode(lang: string, code: string, meta: EmitMeta, ctx: Wal
   if (lang === 'perl' || lang === 'ruby' || lang === 'php') {
     for (const m of code.matchAll(/`([^`]+)`/g)) analyzeShell(m[1]!, ctx);
   }
+  let deletes = false;
   for (const m of code.matchAll(DELETE_CALL)) {
+    deletes = true;
     const s = literalAt(code, (m.index ?? 0) + m[0].length, false);
     if (s) push(ctx, meta, 'rm', ['-r', homeFix(s)]);
   }
   const strs = literals(code).map((s) => homeFix(decodeEscapes(s)));
+  // Deletion built from a path (os.remove(os.path.join('/etc', f)) in a loop): every path literal is a candidate target.
+  if (deletes) for (const s of strs) if (/^(\/|~)/.test(s) && !/\s/.test(s) && s.length < 512) push(ctx, meta, 'rm', ['-r', s]);
   const readers: Cmd[] = [];
   for (const s of strs) {
     if (/^(\/|~\/|\.\/|\.env)/.test(s) && s.length < 512 && !/\s/.test(s)) readers.push(push(ctx, meta, 'cat', [s]));

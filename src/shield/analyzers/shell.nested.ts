@@ -26,6 +26,8 @@ interface WrapperSpec {
   /** Option whose value is a shell command string (su -c). */
   code?: string[];
   assignments?: boolean;
+  /** The wrapper itself matters to rules (chroot into a host root). */
+  emitSelf?: boolean;
 }
 
 const WRAPPERS: Record<string, WrapperSpec> = {
@@ -44,7 +46,7 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   ionice: { opts: ['-c', '-n', '-p', '-t', '--class', '--classdata'] },
   timeout: { opts: ['-s', '-k', '--signal', '--kill-after'], skip: 1 },
   stdbuf: { opts: ['-i', '-o', '-e'] },
-  chroot: { opts: ['--userspec', '--groups'], skip: 1 },
+  chroot: { opts: ['--userspec', '--groups'], skip: 1, emitSelf: true },
   taskset: { skip: 1 },
   chrt: { skip: 1 },
   strace: { opts: ['-o', '-p', '-e', '-s', '-u', '-E', '-P'] },
@@ -180,6 +182,7 @@ function joinWords(words: Word[]): Word {
 }
 
 function peelWrapper(program: string, spec: WrapperSpec, words: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
+  if (spec.emitSelf) emit(program, words.slice(1), meta, ctx);
   const opts = new Set(spec.opts ?? []);
   const codeOpts = new Set(spec.code ?? []);
   const envValues = [...meta.envValues];
