@@ -107,9 +107,13 @@ export function analyze(call: ShieldCall, deps: EngineDeps): Analysis {
     };
     // A command asked for its help text does nothing else.
     const active = views.filter((v) => !v.cmd.args.some((a) => a.text === '--help' || a.text === '-help'));
-    for (const rule of deps.rules.cmdRules) {
-      for (const v of active) {
-        if (rule.cmd!(v)) note({ rule: rule.id, severity: severityFor(rule, v.env), message: rule.explanation, match: v.cmd.text.slice(0, 200) });
+    const anyProgram = deps.rules.cmdIndex.get('*') ?? [];
+    for (const v of active) {
+      const own = deps.rules.cmdIndex.get(v.cmd.program);
+      for (const list of own ? [own, anyProgram] : [anyProgram]) {
+        for (const rule of list) {
+          if (rule.cmd!(v)) note({ rule: rule.id, severity: severityFor(rule, v.env), message: rule.explanation, match: v.cmd.text.slice(0, 200) });
+        }
       }
     }
     for (const input of sqlInputs) {

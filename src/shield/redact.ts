@@ -11,6 +11,8 @@ interface Detector {
   group?: number;
   /** Cheap substring test before running the regex over a large text. */
   pre?: string[];
+  /** Like `pre`, tested against the lower-cased text. */
+  preLower?: string[];
   valid?: (secret: string, m: RegExpExecArray) => boolean;
 }
 
@@ -48,10 +50,10 @@ function keyBefore(text: string, end: number): string {
   return text.slice(i, end);
 }
 
-const DETECTORS: Detector[] = [
+export const DETECTORS: Detector[] = [
   { kind: 'private-key', re: /-----BEGIN ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----[\s\S]{20,}?-----END ((?:[A-Z0-9]+ ){0,3})PRIVATE KEY( BLOCK)?-----/g, pre: ['PRIVATE KEY'] },
   { kind: 'aws-access-key', re: /\b((?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z2-7]{16})\b/g, group: 1, valid: (s) => !EXAMPLE.test(s) },
-  { kind: 'aws-secret-key', re: /(aws_?secret_?(?:access_?)?key|secret_?access_?key|SecretAccessKey)(["']?\s*[:=]\s*["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi, group: 3, valid: (s) => !EXAMPLE.test(s) && entropy(s) > 3.5 },
+  { kind: 'aws-secret-key', preLower: ['secret'], re: /(aws_?secret_?(?:access_?)?key|secret_?access_?key|SecretAccessKey)(["']?\s*[:=]\s*["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi, group: 3, valid: (s) => !EXAMPLE.test(s) && entropy(s) > 3.5 },
   { kind: 'github-token', re: /\b(gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,255})\b/g, group: 1, pre: ['gh', 'github_pat_'], valid: (s) => !EXAMPLE.test(s) },
   { kind: 'gitlab-token', re: /\b(gl(?:pat|dt|rt|ptt|cbt|ft|imt|soat|oas)-[A-Za-z0-9_-]{20,})/g, group: 1, pre: ['gl'], valid: (s) => !EXAMPLE.test(s) },
   { kind: 'slack-token', re: /\b(xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]+)/g, group: 1, pre: ['xox', 'xapp-'], valid: (s) => !EXAMPLE.test(s) },
@@ -69,13 +71,15 @@ const DETECTORS: Detector[] = [
   { kind: 'digitalocean-token', re: /\b(do[opr]_v1_[a-f0-9]{64})\b/g, group: 1, pre: ['_v1_'] },
   { kind: 'shopify-token', re: /\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b/g, group: 1, pre: ['shp'] },
   { kind: 'databricks-token', re: /\b(dapi[a-f0-9]{32}(?:-\d)?)\b/g, group: 1, pre: ['dapi'] },
-  { kind: 'telegram-bot-token', re: /\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b/g, group: 1, pre: [':AA'] },
+  { kind: 'telegram-bot-token', re: /:(AA[A-Za-z0-9_-]{33})(?![A-Za-z0-9_-])/g, group: 1, pre: [':AA'], valid: (_s, m) => /(^|\D)\d{8,10}$/.test(m.input.slice(Math.max(0, m.index - 11), m.index)) },
   { kind: 'azure-storage-key', re: /(AccountKey=)([A-Za-z0-9+/]{86}==)/g, group: 2, pre: ['AccountKey='] },
-  { kind: 'connection-string-password', re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/[^\s:@/"'<>]{0,100}:)([^\s@/"'<>]{1,200})(@[^\s@/"'<>]+)/gi, group: 2, pre: ['://'], valid: (s) => !PLACEHOLDER.test(s) && !/^\*+$/.test(s) && s !== '' },
-  { kind: 'authorization-header', re: /(\b(?:Authorization|Proxy-Authorization)["']?\s*[:=]\s*["']?(?:Bearer|Token|Basic|token)\s+)([A-Za-z0-9._~+/=-]{16,})/gi, group: 2, valid: (s) => !PLACEHOLDER.test(s) && !s.startsWith('[redacted') && entropy(s) > 3 },
+  // Anchored on the literal '://' so a megabyte of text is scanned quickly; only the password is replaced.
+  { kind: 'connection-string-password', re: /(:\/\/[^\s:@/"'<>]{0,100}:)([^\s@/"'<>]{1,200})(?=@[^\s@/"'<>])/g, group: 2, pre: ['://'], valid: (s) => !PLACEHOLDER.test(s) && !/^\*+$/.test(s) && s !== '' },
+  { kind: 'authorization-header', preLower: ['authorization'], re: /(\b(?:Authorization|Proxy-Authorization)["']?\s*[:=]\s*["']?(?:Bearer|Token|Basic|token)\s+)([A-Za-z0-9._~+/=-]{16,})/gi, group: 2, valid: (s) => !PLACEHOLDER.test(s) && !s.startsWith('[redacted') && entropy(s) > 3 },
   { kind: 'bearer-token', re: /(\bBearer\s+)([A-Za-z0-9._~+/-]{24,}=*)/g, group: 2, pre: ['Bearer'], valid: (s) => !s.startsWith('[redacted') && !PLACEHOLDER.test(s) && entropy(s) > 3.5 },
   {
     kind: 'secret-assignment',
+    preLower: ['pass', 'pwd', 'secret', 'token', 'key', 'credential'],
     re: /(pass(?:word|wd|phrase)?|pwd|secret|token|key|credentials?)(["']?\s*(?:=|:|=>)\s*)(["']?)([^\s"'`,;&{}<>()[\]\\]{6,300})/gi,
     group: 4,
     valid: (value, m) => {
@@ -99,8 +103,13 @@ export function redactText(input: string): RedactResult {
   let text = input;
   let count = 0;
   const kinds: string[] = [];
+  let lower: string | undefined;
   for (const d of DETECTORS) {
     if (d.pre && !d.pre.some((p) => text.includes(p))) continue;
+    if (d.preLower) {
+      lower ??= text.toLowerCase();
+      if (!d.preLower.some((p) => lower!.includes(p))) continue;
+    }
     d.re.lastIndex = 0;
     let changed = false;
     const next = text.replace(d.re, (...args) => {
@@ -117,7 +126,10 @@ export function redactText(input: string): RedactResult {
       const at = whole.lastIndexOf(secret);
       return whole.slice(0, at) + `[redacted:${d.kind}]` + whole.slice(at + secret.length);
     });
-    if (changed) text = next;
+    if (changed) {
+      text = next;
+      lower = undefined;
+    }
   }
   return { text, count, kinds };
 }

@@ -7,12 +7,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { PackSchema, type PackInput, type ProgramSpec, type RuleExample, type RuleInput } from './rules.schema.ts';
+import { PackSchema, type CmdCondInput, type PackInput, type ProgramSpec, type RuleExample, type RuleInput } from './rules.schema.ts';
 import { compileCmdCond, compileSqlCond, compileToolCond, type CmdMatcher, type SqlMatcher, type ToolMatcher } from './rules.match.ts';
 import type { RuleOverride, Severity } from './types.ts';
 
 export interface CompiledRule {
   id: string;
+  /** Programs the rule can match, when its condition names them all (used to index rules); undefined = any command. */
+  programs?: string[];
   pack: string;
   severity: Severity;
   env?: { prod?: Severity; nonprod?: Severity };
@@ -26,6 +28,7 @@ export interface CompiledRule {
 export interface RuleSet {
   rules: CompiledRule[];
   cmdRules: CompiledRule[];
+  cmdIndex: Map<string, CompiledRule[]>;
   sqlRules: CompiledRule[];
   toolRules: CompiledRule[];
   programs: Map<string, ProgramSpec>;
@@ -99,6 +102,7 @@ export function compileRuleSet(packs: Array<{ file: string; pack: PackInput }>, 
   return {
     rules,
     cmdRules: rules.filter((r) => r.cmd),
+    cmdIndex: indexByProgram(rules.filter((r) => r.cmd)),
     sqlRules: rules.filter((r) => r.sql),
     toolRules: rules.filter((r) => r.tool),
     programs,
@@ -115,6 +119,7 @@ function compileRule(file: string, pack: string, r: RuleInput): CompiledRule {
       ...(r.env ? { env: r.env } : {}),
       explanation: r.explanation,
       ...(r.match ? { cmd: compileCmdCond(r.match) } : {}),
+      ...(r.match && programsOf(r.match) ? { programs: programsOf(r.match)! } : {}),
       ...(r.sql ? { sql: compileSqlCond(r.sql) } : {}),
       ...(r.tool ? { tool: compileToolCond(r.tool) } : {}),
       examples: { match: r.examples.match ?? [], no_match: r.examples.no_match ?? [] },
@@ -122,6 +127,27 @@ function compileRule(file: string, pack: string, r: RuleInput): CompiledRule {
   } catch (e) {
     throw new RulePackError(`${file}: rule ${r.id}: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+function programsOf(c: CmdCondInput): string[] | undefined {
+  const exact = (l: string[] | undefined) => (l && l.every((p) => !p.includes('*')) ? l : undefined);
+  if (c.program) return exact(c.program);
+  if (!c.any || c.any.length === 0) return undefined;
+  const parts = c.any.map((a) => (a.program ? exact(a.program) : undefined));
+  return parts.every(Boolean) ? [...new Set(parts.flat() as string[])] : undefined;
+}
+
+/** Command rules by program name; rules that can match any program are listed under '*'. */
+export function indexByProgram(rules: CompiledRule[]): Map<string, CompiledRule[]> {
+  const index = new Map<string, CompiledRule[]>([['*', []]]);
+  for (const r of rules) {
+    for (const p of r.programs ?? ['*']) {
+      const list = index.get(p);
+      if (list) list.push(r);
+      else index.set(p, [r]);
+    }
+  }
+  return index;
 }
 
 export function loadRuleSet(extraFiles: string[] = [], opts: { overrides?: Record<string, RuleOverride>; disable?: string[] } = {}): RuleSet {
