@@ -8,6 +8,8 @@ import { lit, makeCmd, programName, type Cmd, type Redirect, type Word } from '.
 import { analyzeCode } from './code.ts';
 import { analyzeShell, checkBudget, type WalkCtx } from './shell.ts';
 import { staticOutput } from './static.ts';
+import { findInvocation, xargsInvocation } from './shell.find.ts';
+import { collectSql } from './sql-clients.ts';
 
 export interface EmitMeta {
   text: string;
@@ -79,11 +81,11 @@ function interpreterOf(program: string): string | undefined {
   return program in INTERPRETERS ? program : undefined;
 }
 
-function nestedCtx(ctx: WalkCtx, via: string, extra: Partial<WalkCtx> = {}): WalkCtx {
+export function nestedCtx(ctx: WalkCtx, via: string, extra: Partial<WalkCtx> = {}): WalkCtx {
   return { ...ctx, vars: new Map(ctx.vars), depth: ctx.depth + 1, via: [...ctx.via, via], ...extra };
 }
 
-function emit(program: string, words: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd {
+export function emit(program: string, words: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd {
   checkBudget(ctx);
   const cmd = makeCmd(program, words, {
     text: meta.text,
@@ -106,7 +108,7 @@ function execUnknown(meta: EmitMeta, ctx: WalkCtx, how: string): Cmd[] {
   return [emit('@exec-code', [lit(how)], meta, ctx)];
 }
 
-function runCode(code: Word | string | undefined, meta: EmitMeta, ctx: WalkCtx, via: string, extra: Partial<WalkCtx> = {}): Cmd[] {
+export function runCode(code: Word | string | undefined, meta: EmitMeta, ctx: WalkCtx, via: string, extra: Partial<WalkCtx> = {}): Cmd[] {
   if (code === undefined) return execUnknown(meta, ctx, via);
   const w = typeof code === 'string' ? lit(code) : code;
   if (w.dyn) return execUnknown(meta, ctx, via);
@@ -114,7 +116,7 @@ function runCode(code: Word | string | undefined, meta: EmitMeta, ctx: WalkCtx, 
 }
 
 /** Code arriving on stdin: a heredoc, a here-string or a static pipeline prefix. */
-function stdinCode(meta: EmitMeta): string | undefined {
+export function stdinCode(meta: EmitMeta): string | undefined {
   if (meta.stdinText !== undefined) return meta.stdinText;
   if (meta.stages.length > 0) return staticOutput(meta.stages);
   return undefined;
@@ -328,50 +330,6 @@ function sshInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
   return [self];
 }
 
-function findRoots(args: Word[]): string[] {
-  const roots: string[] = [];
-  for (const a of args) {
-    if (a.text.startsWith('-') || a.text === '(' || a.text === '!') break;
-    roots.push(a.text);
-  }
-  return roots.length ? roots : ['.'];
-}
-
-const NARROWING = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-regex', '-iregex', '-newer', '-mtime', '-mmin', '-atime', '-amin', '-ctime', '-cmin', '-size', '-empty', '-user', '-group', '-perm', '-links', '-inum', '-samefile', '-lname']);
-
-/** True when find's expression selects a subset (by name, age, size, ...) rather than everything under its roots. */
-function findNarrowed(args: Word[]): boolean {
-  for (let i = 0; i < args.length; i++) {
-    if (!NARROWING.has(args[i]!.text)) continue;
-    const v = args[i + 1]?.text ?? '';
-    if (!/^['"]?\*['"]?$/.test(v)) return true;
-  }
-  return false;
-}
-
-/** What `{}` stands for: the root itself when nothing narrows the walk, otherwise matches below it. */
-function findTarget(args: Word[]): string {
-  const root = findRoots(args)[0]!;
-  return findNarrowed(args) ? `${root.replace(/\/$/, '')}/{match}` : root;
-}
-
-function findInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
-  const self = emit('find', args, { ...meta, ...(findNarrowed(args) ? { impliedFlags: ['@narrowed'] } : {}) }, ctx);
-  const root = findTarget(args);
-  for (let i = 0; i < args.length; i++) {
-    if (!/^-(exec|execdir|ok|okdir)$/.test(args[i]!.text)) continue;
-    const sub: Word[] = [];
-    let j = i + 1;
-    for (; j < args.length && args[j]!.text !== ';' && args[j]!.text !== '+'; j++) {
-      const w = args[j]!;
-      sub.push(w.text.includes('{}') ? { text: w.text.replace(/\{\}/g, root), dyn: w.dyn } : w);
-    }
-    i = j;
-    emitArgv(sub, { ...meta, stages: [], impliedFlags: ['-r', '-R', '--recursive'] }, nestedCtx(ctx, 'find -exec'));
-  }
-  return [self];
-}
-
 /** git settings whose value is a shell command: `git -c alias.x='!cmd' x`, core.sshCommand, core.pager, ... */
 const GIT_SHELL_CONFIG = /^(alias\.[^=]+=!|core\.(sshcommand|pager|editor|fsmonitor)=|sequence\.editor=|diff\.[^=]*\.(textconv|command)=|filter\.[^=]*\.(clean|smudge|process)=|credential\.helper=!|uploadpack\.packobjectshook=)/i;
 
@@ -394,36 +352,6 @@ function gitInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
   return [self];
 }
 
-const XARGS_VALUE_OPTS = new Set(['-I', '-n', '-L', '-l', '-d', '-P', '-s', '-a', '-E', '-e', '--max-args', '--max-procs', '--delimiter', '--arg-file', '--replace', '--max-lines', '--max-chars', '--eof']);
-
-function xargsInvocation(args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
-  let i = 0;
-  let replace: string | undefined;
-  for (; i < args.length; i++) {
-    const w = args[i]!.text;
-    if (w === '--') {
-      i++;
-      break;
-    }
-    if (XARGS_VALUE_OPTS.has(w)) {
-      if (w === '-I' || w === '--replace') replace = args[i + 1]?.text;
-      i++;
-      continue;
-    }
-    if (w.startsWith('-I') && w.length > 2) replace = w.slice(2);
-    if (!w.startsWith('-')) break;
-  }
-  const sub = args.slice(i);
-  if (sub.length === 0) sub.push(lit('echo'));
-  // Input lines become arguments; when a `find` feeds xargs, its root is what gets touched.
-  const finder = [...meta.upstream].reverse().find((c) => c.program === 'find');
-  const piped = meta.stages.length ? staticOutput(meta.stages)?.trim().split(/\s+/)[0] : undefined;
-  const input: Word = piped ? lit(piped) : finder ? lit(findTarget(finder.args)) : { text: '{stdin}', dyn: true };
-  const implied = finder ? ['-r', '-R', '--recursive'] : undefined;
-  const words = replace ? sub.map((w) => (w.text.includes(replace!) ? { text: w.text.split(replace!).join(input.text), dyn: w.dyn || input.dyn } : w)) : [...sub, input];
-  return emitArgv(words, { ...meta, stages: [], ...(implied ? { impliedFlags: implied } : {}) }, nestedCtx(ctx, 'xargs'));
-}
-
 const DOCKER_EXEC_VALUE_OPTS = new Set(['-e', '--env', '-u', '--user', '-w', '--workdir', '--env-file', '--detach-keys']);
 
 function containerInvocation(program: string, args: Word[], meta: EmitMeta, ctx: WalkCtx): Cmd[] {
@@ -439,49 +367,4 @@ function containerInvocation(program: string, args: Word[], meta: EmitMeta, ctx:
   const inner = args.slice(i + 1);
   if (inner.length) emitArgv(inner, { ...meta, stages: [] }, nestedCtx(ctx, `${program} exec`));
   return [self];
-}
-
-const SQL_CODE_OPTS: Record<string, string[]> = {
-  psql: ['-c', '--command'],
-  mysql: ['-e', '--execute'],
-  mariadb: ['-e', '--execute'],
-  'clickhouse-client': ['-q', '--query'],
-  cockroach: ['-e', '--execute'],
-  duckdb: ['-c'],
-};
-const SQL_CONTEXT_OPTS = new Set(['-d', '--dbname', '-D', '--database', '-h', '--host']);
-
-function collectSql(program: string, args: Word[], meta: EmitMeta, ctx: WalkCtx): void {
-  const codeOpts = SQL_CODE_OPTS[program] ?? [];
-  const context: string[] = [];
-  const sqls: string[] = [];
-  const positionals: string[] = [];
-  let hasFile = false;
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!.text;
-    const eq = w.indexOf('=');
-    const name = w.startsWith('--') && eq > 0 ? w.slice(0, eq) : w;
-    const inline = w.startsWith('--') && eq > 0 ? w.slice(eq + 1) : undefined;
-    const value = inline ?? args[i + 1]?.text;
-    if (codeOpts.includes(name)) {
-      if (value !== undefined) sqls.push(value);
-      if (inline === undefined) i++;
-    } else if (SQL_CONTEXT_OPTS.has(name)) {
-      if (value !== undefined) context.push(name === '-h' || name === '--host' ? `host:${value}` : value);
-      if (inline === undefined) i++;
-    } else if (name === '-f' || name === '--file') {
-      hasFile = true;
-      i++;
-    } else if (/^-[a-zA-Z]$/.test(w) && ['-U', '-p', '-u', '-P', '-v', '-o'].includes(w)) i++;
-    else if (!w.startsWith('-')) positionals.push(w);
-  }
-  if (program === 'sqlite3' || program === 'duckdb') {
-    if (positionals[0]) context.push(positionals[0]);
-    if (positionals[1]) sqls.push(positionals[1]);
-  } else if (positionals[0]) context.push(...positionals.filter((p) => p !== 'sql'));
-  if (sqls.length === 0 && !hasFile) {
-    const code = stdinCode(meta);
-    if (code !== undefined) sqls.push(code);
-  }
-  for (const sql of sqls) ctx.out.sqls.push({ sql, origin: 'shell', context });
 }
