@@ -48,6 +48,21 @@ const APPEND_SQL = `WITH ev AS (
 INSERT INTO calls (${names(CALL_COLS)})
 SELECT ${names(CALL_COLS)} FROM jsonb_to_recordset($2::jsonb) AS y(${CALL_COLS})`;
 
+const EVENT_NAMES = names(EVENT_COLS).split(', ');
+const CALL_NAMES = names(CALL_COLS).split(', ');
+const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
+// The common case, one event (with or without its call row), as plain VALUES: cheaper to
+// plan than jsonb_to_recordset on both stores. Column order matches EVENT_COLS / CALL_COLS.
+const APPEND_ONE_SQL = `INSERT INTO audit_events (${EVENT_NAMES.join(', ')}) VALUES (${placeholders(EVENT_NAMES.length)})`;
+const APPEND_ONE_WITH_CALL_SQL = `WITH ev AS (${APPEND_ONE_SQL} RETURNING seq)
+INSERT INTO calls (${CALL_NAMES.join(', ')}) VALUES (${placeholders(CALL_NAMES.length, EVENT_NAMES.length + 1)})`;
+const JSON_COLS = new Set(['data', 'arguments', 'client', 'decision']);
+
+function values(row: object, cols: readonly string[]): unknown[] {
+  const r = row as Record<string, unknown>;
+  return cols.map((c) => (JSON_COLS.has(c) ? (r[c] === undefined || r[c] === null ? null : JSON.stringify(r[c])) : (r[c] ?? null)));
+}
+
 export interface HistoryFilter {
   orgId: string;
   limit: number;
@@ -62,7 +77,13 @@ export const auditRepo = {
     return (await q.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1', [orgId]))[0];
   },
   async append(q: Queryable, events: readonly object[], calls: readonly CallRow[]): Promise<void> {
-    await q.query(APPEND_SQL, [JSON.stringify(events), JSON.stringify(calls)]);
+    if (events.length === 1 && calls.length === 0) {
+      await q.query(APPEND_ONE_SQL, values(events[0]!, EVENT_NAMES), { name: 'flowlink_audit_append_one' });
+    } else if (events.length === 1 && calls.length === 1) {
+      await q.query(APPEND_ONE_WITH_CALL_SQL, [...values(events[0]!, EVENT_NAMES), ...values(calls[0]!, CALL_NAMES)], { name: 'flowlink_audit_append_call' });
+    } else {
+      await q.query(APPEND_SQL, [JSON.stringify(events), JSON.stringify(calls)], { name: 'flowlink_audit_append' });
+    }
   },
   async history(q: Queryable, f: HistoryFilter): Promise<CallRow[]> {
     const where = ['org_id = $1'];

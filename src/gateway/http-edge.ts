@@ -130,7 +130,6 @@ export function registerMcpHttp(app: FastifyInstance, deps: HttpEdgeDeps) {
     const out = session.output as HttpSessionOutput;
     const channel = new ResponseChannel(res, { [SESSION_HEADER]: session.id });
     out.channels.set(msg.id, channel);
-    if (String(req.headers.accept ?? '').includes('text/event-stream')) channel.stream();
     try {
       const response = await legacy.request(session, msg);
       channel.finish(response);

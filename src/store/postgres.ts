@@ -32,8 +32,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
 
   const store: Store = {
     kind: 'postgres',
-    async query<T>(text: string, params?: readonly unknown[]) {
-      const r = await pool.query(text, params as unknown[] | undefined);
+    async query<T>(text: string, params?: readonly unknown[], opts?: { name?: string }) {
+      const r = opts?.name ? await pool.query({ name: opts.name, text, values: params as unknown[] | undefined }) : await pool.query(text, params as unknown[] | undefined);
       return r.rows as T[];
     },
     async tx(fn) {
@@ -41,8 +41,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       try {
         await client.query('BEGIN');
         const q: Queryable = {
-          async query<T>(text: string, params?: readonly unknown[]) {
-            const r = await client.query(text, params as unknown[] | undefined);
+          async query<T>(text: string, params?: readonly unknown[], opts?: { name?: string }) {
+            const r = opts?.name ? await client.query({ name: opts.name, text, values: params as unknown[] | undefined }) : await client.query(text, params as unknown[] | undefined);
             return r.rows as T[];
           },
         };

@@ -4,7 +4,11 @@
  * the store itself or a transaction, so a repo function works the same in both.
  */
 export interface Queryable {
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Runs one statement. `name` marks a hot statement for a server-side prepared plan
+   * (PostgreSQL); the same name must always carry the same text.
+   */
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[], opts?: { name?: string }): Promise<T[]>;
 }
 
 export interface Store extends Queryable {
