@@ -44,6 +44,10 @@ export const ErrorCodes = {
   conflict: { http: 409, rpc: JsonRpcCode.InvalidRequest },
   header_mismatch: { http: 400, rpc: JsonRpcCode.InvalidRequest },
   denied: { http: 403, rpc: JsonRpcCode.Denied },
+  /** The call needs a human decision (Shield or policy said approve). */
+  approval_required: { http: 403, rpc: JsonRpcCode.Denied },
+  /** A tool hidden by Shield (poisoned on first sight, or changed since it was pinned). */
+  tool_quarantined: { http: 403, rpc: JsonRpcCode.Denied },
   rate_limited: { http: 429, rpc: JsonRpcCode.RateLimited },
   upstream_unavailable: { http: 502, rpc: JsonRpcCode.UpstreamUnavailable },
   upstream_timeout: { http: 504, rpc: JsonRpcCode.RequestTimeout },
