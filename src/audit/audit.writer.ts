@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { FlowLinkError } from '../lib/errors.ts';
 import { randomId } from '../lib/secure-compare.ts';
-import { AuditCatalog, type AuditKind } from './catalog.ts';
+import { AuditCatalog, checkEventData, type AuditKind } from './catalog.ts';
 import { chainHash, GENESIS_HASH, type ChainedFields } from './chain.ts';
 import { auditRepo, type CallRow } from './audit.repo.ts';
 
@@ -35,7 +35,7 @@ const MAX_CONFLICT_RETRIES = 5;
  * the (org_id, seq) primary key rejects a stale head, after which the head is reloaded
  * and the batch re-chained.
  */
-export function createAuditWriter(deps: { store: Store; onHealthChange?: (healthy: boolean) => void }) {
+export function createAuditWriter(deps: { store: Store; onHealthChange?: (healthy: boolean) => void; onAppended?: (orgId: string, seq: number) => void }) {
   const { store } = deps;
   const heads = new Map<string, { seq: number; hash: string }>();
   let queue: Pending[] = [];
@@ -106,6 +106,7 @@ export function createAuditWriter(deps: { store: Store; onHealthChange?: (health
           const seqs = await writeBatch(batch);
           setHealthy(true);
           batch.forEach((p, i) => p.resolve(seqs[i]!));
+          if (deps.onAppended) batch.forEach((p, i) => deps.onAppended!(p.input.orgId, seqs[i]!));
         } catch (err) {
           setHealthy(false);
           const e = new FlowLinkError('audit_unavailable', 'the audit log could not be written, so the call was not completed', undefined, { cause: err });
@@ -121,6 +122,10 @@ export function createAuditWriter(deps: { store: Store; onHealthChange?: (health
     /** Resolves with the event's sequence number once it is durably stored; rejects with audit_unavailable otherwise. */
     append(input: AuditEventInput): Promise<number> {
       if (closed) return Promise.reject(new FlowLinkError('shutting_down', 'the audit writer is closed'));
+      // An unknown kind or a data shape the catalog does not describe is a bug in the caller:
+      // refuse it rather than chain a record nobody can interpret later.
+      const checked = checkEventData(input.kind, input.data);
+      if (!checked.ok) return Promise.reject(new FlowLinkError('internal', checked.message));
       return new Promise<number>((resolve, reject) => {
         queue.push({ input, ts: new Date(), id: `evt_${randomId()}`, resolve, reject });
         void flush();
