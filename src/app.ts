@@ -15,6 +15,9 @@ import { registerMcpHttp } from './gateway/http-edge.ts';
 import { registerMcpWebSocket } from './gateway/ws-edge.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { registerHealth } from './http/health.routes.ts';
+import { createShieldFromConfig, type Shield } from './shield/index.ts';
+import { createPinService, type PinService } from './shield/pins.service.ts';
+import { createSessionRisk } from './shield/session-risk.ts';
 
 export interface FlowLink {
   app: FastifyInstance;
@@ -23,6 +26,8 @@ export interface FlowLink {
   audit: AuditWriter;
   registry: Registry;
   metrics: Metrics;
+  shield: Shield | undefined;
+  pins: PinService | undefined;
   /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
   close(): Promise<void>;
 }
@@ -38,7 +43,25 @@ export async function createFlowLink(opts: { config: Config; baseDir: string; st
   await agents.start();
   const audit = createAuditWriter({ store, onHealthChange: (h) => metrics.auditHealth(h) });
   const registry = createRegistry({ servers: config.servers, baseDir: opts.baseDir, logger, onState: (s, st) => metrics.upstreamUp.set({ server: s }, st === 'ready' ? 1 : 0) });
-  const router = createRouter({ registry, pipeline: buildPipeline({ audit, agents }), onCall: metrics.recordCall });
+  let shield: Shield | undefined;
+  let pins: PinService | undefined;
+  if (config.shield.enabled) {
+    shield = await createShieldFromConfig(config.shield, opts.baseDir);
+    pins = createPinService({ store, shield, audit });
+    await pins.start();
+  }
+  const pipeline = buildPipeline({
+    audit,
+    agents,
+    shield: shield && pins ? { shield, pins, sessionRisk: createSessionRisk(), labels: (s) => registry.labels(s), injectionRisk: config.shield.sessionRiskOnInjection ?? 40 } : undefined,
+  });
+  const pinService = pins;
+  const router = createRouter({
+    registry,
+    pipeline,
+    onCall: metrics.recordCall,
+    ...(pinService ? { filterTools: (o, server, tools) => pinService.filterTools(o.identity.orgId, server, tools as never) as unknown as Promise<Record<string, unknown>[]> } : {}),
+  });
   const sessions = createSessionStore({
     idleTimeoutMs: config.limits.sessionIdleTimeout,
     onClose: (s) => {
@@ -83,6 +106,8 @@ export async function createFlowLink(opts: { config: Config; baseDir: string; st
     audit,
     registry,
     metrics,
+    shield,
+    pins,
     async close() {
       shuttingDown = true;
       const deadline = Date.now() + config.limits.shutdownGrace;
@@ -91,6 +116,7 @@ export async function createFlowLink(opts: { config: Config; baseDir: string; st
       await app.close();
       await registry.close();
       await audit.close();
+      await pins?.stop();
       await agents.stop();
     },
   };

@@ -5,9 +5,10 @@ import { agentCommand } from './agent.ts';
 import { historyCommand } from './history.ts';
 import { connectCommand } from './connect.ts';
 import { setupCommand } from './setup.ts';
+import { shieldCommand } from './shield.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, shieldCommand];
 
 function usage(): string {
   return [

@@ -11,9 +11,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
-import { createShield, ShieldConfigSchema, type Shield, type ShieldCall, type ShieldConfig } from '../shield/index.ts';
+import { createShieldFromConfig, ShieldConfigSchema, type Shield, type ShieldCall, type ShieldConfig } from '../shield/index.ts';
 import { score } from '../shield/scoring.ts';
 import { DEFAULT_THRESHOLDS } from '../shield/scoring.ts';
+import type { Command } from './args.ts';
+import { print, table } from './args.ts';
+import { resolveConfig, openConfiguredStore } from './context.ts';
+import { createAgentService, DEFAULT_ORG } from '../identity/agents.service.ts';
+import { createAuditWriter } from '../audit/audit.writer.ts';
+import { createPinService } from '../shield/pins.service.ts';
+import { FlowLinkError } from '../lib/errors.ts';
 
 export interface ShieldCheckOptions {
   config?: string;
@@ -96,15 +103,7 @@ export async function runShieldCheck(opts: ShieldCheckOptions): Promise<number> 
   const base = opts.config ? dirname(resolve(opts.config)) : process.cwd();
   let shield: Shield;
   try {
-    shield = await createShield({
-      rulePacks: (config.rulePacks ?? []).map((p) => resolve(base, p)),
-      ...(config.overrides ? { overrides: config.overrides } : {}),
-      ...(config.disable ? { disable: config.disable } : {}),
-      ...(config.thresholds ? { thresholds: config.thresholds } : {}),
-      ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
-      ...(config.environments ? { environments: config.environments } : {}),
-      ...(config.extractors ? { extractors: config.extractors } : {}),
-    });
+    shield = await createShieldFromConfig(config, base);
   } catch (e) {
     opts.stdout.write(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }) + '\n');
     return 2;
@@ -123,3 +122,43 @@ export async function runShieldCheck(opts: ShieldCheckOptions): Promise<number> 
   }
   return 0;
 }
+
+
+export const shieldCommand: Command = {
+  name: 'shield',
+  summary: 'Check calls offline; review pinned and quarantined tools',
+  usage: `Usage:
+  flowlink shield check [--config F] [--explain]   JSON Lines in (call | tool | result), one JSON line out per line
+  flowlink shield pins [--all] [--json]            quarantined tools (with --all: every pinned tool) and their findings
+  flowlink shield approve SERVER TOOL              approve a quarantined tool's current definition
+Common: [--config FILE] [--data DIR]`,
+  options: { config: { type: 'string', short: 'c' }, data: { type: 'string' }, explain: { type: 'boolean' }, json: { type: 'boolean' }, all: { type: 'boolean' } },
+  async run({ values, positionals }, io) {
+    const [sub, server, tool] = positionals;
+    if (sub === 'check') return runShieldCheck({ ...(values.config ? { config: values.config as string } : {}), explain: !!values.explain, stdin: io.stdin, stdout: io.stdout });
+    if (sub !== 'pins' && sub !== 'approve') throw new FlowLinkError('invalid_params', `unknown or missing subcommand "${sub ?? ''}"\n\n${shieldCommand.usage}`);
+    if (sub === 'approve' && (!server || !tool)) throw new FlowLinkError('invalid_params', `shield approve needs SERVER and TOOL\n\n${shieldCommand.usage}`);
+    const loaded = resolveConfig(io, values.config as string | undefined, true);
+    const store = await openConfiguredStore(io, loaded, values.data as string | undefined);
+    try {
+      const org = await createAgentService({ store }).ensureOrg(DEFAULT_ORG);
+      const audit = createAuditWriter({ store });
+      // Listing and approving need no analysis: a Shield stub that is never called.
+      const pins = createPinService({ store, audit, shield: undefined as never });
+      if (sub === 'approve') {
+        const row = await pins.approve(org.id, server!, tool!, 'cli');
+        print(io, values.json ? JSON.stringify({ server: row.server, tool: row.tool, status: row.status, hash: row.hash }) : `Approved "${tool}" on "${server}" (definition ${row.hash.slice(0, 12)}). Running instances pick it up at once.`);
+      } else {
+        const rows = (await pins.list(org.id)).filter((r) => values.all || r.status === 'quarantined');
+        if (values.json) {
+          for (const r of rows) print(io, JSON.stringify({ server: r.server, tool: r.tool, status: r.status, hash: r.hash, pendingHash: r.pending_hash, findings: r.pending_findings ?? r.findings, firstSeen: r.first_seen, changedAt: r.changed_at, description: (r.pending_definition ?? r.definition).description ?? null }));
+        } else if (!rows.length) print(io, values.all ? 'No tools pinned yet.' : 'No quarantined tools.');
+        else print(io, table([['SERVER', 'TOOL', 'STATUS', 'WHY', 'FINDINGS'], ...rows.map((r) => [r.server, r.tool, r.status, r.status === 'approved' ? '' : r.pending_hash ? 'definition changed' : 'flagged at first sight', (r.pending_findings ?? r.findings).map((f) => f.rule).join(', ')])]));
+      }
+      await audit.close();
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShieldConfigSchema } from '../shield/config.ts';
 
 /**
  * Boot settings: one schema, validated at start. Every object is strict, so an unknown
@@ -81,6 +82,8 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ enabled: false, agent: 'anonymous' }),
   servers: z.record(serverName, ServerSchema).default({}),
+  /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
+  shield: ShieldConfigSchema.default({ enabled: true }),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

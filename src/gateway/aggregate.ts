@@ -23,7 +23,7 @@ export const AGGREGATE_CAPABILITIES = {
  * rely on them) and get `<server>__` names, and reads are routed by the URI to the
  * server that listed it.
  */
-export function createAggregate(registry: Registry) {
+export function createAggregate(registry: Registry, filterTools?: (o: RequestOrigin, server: string, tools: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>) {
   /** uri -> server, learned from resources/list and templates. */
   const uriOwner = new Map<string, string>();
   const templatePrefixes: { prefix: string; server: string }[] = [];
@@ -46,18 +46,17 @@ export function createAggregate(registry: Registry) {
         for (let page = 0; page < MAX_PAGES; page++) {
           const res = await forward(server, { id, method, params: cursor ? { cursor } : {} });
           if ('error' in res) {
-            // A server that lacks this capability (or is down) contributes nothing; the rest still list.
-            return items;
+            // A server that lacks this capability (or is down) contributes what it listed so far; the rest still list.
+            break;
           }
-          items.push(...((res.result[key] as Record<string, unknown>[] | undefined) ?? []).map((it) => rename(server, it)));
+          items.push(...((res.result[key] as Record<string, unknown>[] | undefined) ?? []));
           cursor = res.result.nextCursor as string | undefined;
           if (!cursor) break;
         }
-        return items;
+        return method === 'tools/list' && filterTools ? filterTools(o, server, items) : items;
       }),
     );
-    void o;
-    return { jsonrpc: '2.0', id, result: { [key]: lists.flat() } };
+    return { jsonrpc: '2.0', id, result: { [key]: lists.flatMap((items, i) => items.map((it) => rename(servers[i]!, it))) } };
   }
 
   function ownerOfUri(uri: string): string | undefined {

@@ -26,6 +26,8 @@ export interface RequestOrigin {
 
 export interface RouterDeps {
   registry: Registry;
+  /** Hides tools an agent must not see (quarantined by Shield); runs on every tools/list. */
+  filterTools?: (o: RequestOrigin, server: string, tools: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
   pipeline: readonly Stage[];
   onCall?: (server: string, tool: string, ms: number, outcome: string) => void;
 }
@@ -40,7 +42,7 @@ export const NAMESPACE_SEP = '__';
  */
 export function createRouter(deps: RouterDeps) {
   const { registry } = deps;
-  const aggregate = createAggregate(registry);
+  const aggregate = createAggregate(registry, deps.filterTools);
 
   function upstreamFor(o: RequestOrigin, server: string) {
     return registry.get(server, o.peer, { info: o.client as { name: string; version: string } | undefined, capabilities: o.clientCapabilities });
@@ -84,7 +86,11 @@ export function createRouter(deps: RouterDeps) {
           if (typeof name !== 'string' || !name) return errorResponse(req.id, JsonRpcCode.InvalidParams, 'tools/call needs a "name"');
           return callTool(o, server, name, req);
         }
-        return forward(o, server, req);
+        const res = await forward(o, server, req);
+        if (req.method === 'tools/list' && deps.filterTools && 'result' in res && Array.isArray(res.result.tools)) {
+          return { ...res, result: { ...res.result, tools: await deps.filterTools(o, server, res.result.tools as Record<string, unknown>[]) } };
+        }
+        return res;
       }
       // Aggregate: /mcp
       if (req.method === 'tools/call') {

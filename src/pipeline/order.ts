@@ -4,10 +4,18 @@ import type { AgentService } from '../identity/agents.service.ts';
 import { createAuditStage } from './stages/audit.ts';
 import { createAuthenticateStage } from './stages/authenticate.ts';
 import { forwardStage } from './stages/forward.ts';
+import { createShieldStage } from './stages/shield.ts';
+import { decideStage } from './stages/decide.ts';
+import { createScanResultStage } from './stages/scan-result.ts';
+import type { Shield } from '../shield/index.ts';
+import type { PinService } from '../shield/pins.service.ts';
+import type { SessionRisk } from '../shield/session-risk.ts';
 
 export interface PipelineDeps {
   audit: AuditWriter;
   agents: AgentService;
+  /** Absent when Shield is disabled in the config. */
+  shield?: { shield: Shield; pins: PinService; sessionRisk: SessionRisk; labels: (server: string) => Record<string, string>; injectionRisk: number } | undefined;
 }
 
 /**
@@ -22,6 +30,14 @@ export function buildPipeline(deps: PipelineDeps): Stage[] {
     createAuditStage(deps.audit),
     // 2. Re-check the credential on every call, so a revoked token stops open sessions too.
     createAuthenticateStage(deps.agents),
+    // 3. Shield judges what the call would do and records verdict, risk and targets; it
+    //    comes before policy so that policies can refer to its findings.
+    ...(deps.shield ? [createShieldStage(deps.shield)] : []),
+    // 4. Enforce the recorded verdicts (block, or approve while no approval channel exists).
+    decideStage,
+    // 5. Scan the result on its way back: innermost, so every stage above sees (and the
+    //    audit log stores) only redacted output.
+    ...(deps.shield ? [createScanResultStage({ shield: deps.shield.shield, sessionRisk: deps.shield.sessionRisk, audit: deps.audit, injectionRisk: deps.shield.injectionRisk })] : []),
     // Last: send the call to the upstream server.
     forwardStage,
   ];

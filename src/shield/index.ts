@@ -3,6 +3,7 @@
  * results. `createShield()` loads the parsers (WASM) and rule packs once; after that
  * every method is synchronous and does no I/O.
  */
+import { resolve as resolvePath } from 'node:path';
 import { initShellParser } from './analyzers/shell.parser.ts';
 import { initSqlParser } from './analyzers/sql.ts';
 import { createPathClassifier } from './analyzers/paths.ts';
@@ -31,6 +32,19 @@ export interface CreateShieldOptions {
 }
 
 const MAX_SCAN_CHARS = 8_000_000;
+
+/** Builds Shield from the `shield:` config section; rule pack paths resolve against baseDir. */
+export function createShieldFromConfig(config: import('./config.ts').ShieldConfig, baseDir: string): Promise<Shield> {
+  return createShield({
+    rulePacks: (config.rulePacks ?? []).map((p) => resolvePath(baseDir, p)),
+    ...(config.overrides ? { overrides: config.overrides } : {}),
+    ...(config.disable ? { disable: config.disable } : {}),
+    ...(config.thresholds ? { thresholds: config.thresholds } : {}),
+    ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}),
+    ...(config.environments ? { environments: config.environments } : {}),
+    ...(config.extractors ? { extractors: config.extractors } : {}),
+  });
+}
 
 export async function createShield(opts: CreateShieldOptions = {}): Promise<Shield> {
   await Promise.all([initShellParser(), initSqlParser()]);

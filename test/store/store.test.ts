@@ -76,7 +76,7 @@ for (const [name, open] of backends) {
     try {
       const org = await createAgentService({ store }).ensureOrg('chain-org');
       const writer = createAuditWriter({ store });
-      const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => writer.append({ orgId: org.id, kind: 'gateway.started', actor: { type: 'system', id: null }, outcome: 'success', data: { i } })));
+      const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => writer.append({ orgId: org.id, kind: 'gateway.started', actor: { type: 'system', id: null }, outcome: 'success', data: { address: `http://127.0.0.1:${i}`, pid: i, servers: [], store: 'pglite' } })));
       assert.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1));
       const events = await auditRepo.events(store, org.id, 1, 100);
       let prev = GENESIS_HASH;
