@@ -11,6 +11,14 @@ import type { Shield } from '../shield/index.ts';
 import type { PinService } from '../shield/pins.service.ts';
 import type { SessionRisk } from '../shield/session-risk.ts';
 
+/** Secret values an agent put in its arguments are redacted from the stored record. */
+function redactWith(shield: Shield) {
+  return (args: Record<string, unknown>) => {
+    const scan = shield.scanResult('', '', [args]);
+    return scan.redactions ? (scan.content[0] as Record<string, unknown>) : args;
+  };
+}
+
 export interface PipelineDeps {
   audit: AuditWriter;
   agents: AgentService;
@@ -27,7 +35,7 @@ export function buildPipeline(deps: PipelineDeps): Stage[] {
   return [
     // 1. Audit first: it wraps everything after it, so every outcome (denials by later
     //    stages included) is recorded, and it refuses calls while the log cannot be written.
-    createAuditStage(deps.audit),
+    createAuditStage(deps.audit, deps.shield ? redactWith(deps.shield.shield) : undefined),
     // 2. Re-check the credential on every call, so a revoked token stops open sessions too.
     createAuthenticateStage(deps.agents),
     // 3. Shield judges what the call would do and records verdict, risk and targets; it

@@ -126,3 +126,18 @@ test('the verdict, risk, reasons and targets are stored with the call', async ()
   const scaled = rows.find((r) => (r.arguments as { command?: string }).command === 'kubectl scale deploy web --replicas=0 -n dev' && r.status === 'ok')!;
   assert.ok((scaled.decision as { shield: { targets: { kind: string }[] } }).shield.targets.some((t) => t.kind === 'k8s'));
 });
+
+test('a secret the agent sent in its arguments is redacted from the stored record', async () => {
+  const c = await client();
+  try {
+    const token = 'ghp_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
+    const r = await c.client.callTool({ name: 'run_command', arguments: { command: `gh auth login --with-token ${token}` } });
+    assert.doesNotMatch(JSON.stringify(r.content), /ghp_Z9y8/);
+    const rows = await auditRepo.history(fl.fl.store, { orgId: fl.orgId, limit: 50 });
+    const row = rows.find((x) => String((x.arguments as { command?: string }).command).startsWith('gh auth login'))!;
+    assert.equal((row.arguments as { command: string }).command, 'gh auth login --with-token [redacted:github-token]');
+    assert.doesNotMatch(JSON.stringify(await fl.fl.store.query('SELECT * FROM audit_events')), /ghp_Z9y8/);
+  } finally {
+    await c.close();
+  }
+});

@@ -13,7 +13,7 @@ const MAX_ERROR_CHARS = 2000;
  * cannot be written, the agent gets an error instead of the result (fail closed); while
  * the audit log is failing, calls are refused before they run.
  */
-export function createAuditStage(writer: AuditWriter): Stage {
+export function createAuditStage(writer: AuditWriter, redact: (args: Record<string, unknown>) => Record<string, unknown> = (a) => a): Stage {
   return {
     name: 'audit',
     async run(ctx, next) {
@@ -32,13 +32,15 @@ export function createAuditStage(writer: AuditWriter): Stage {
       const status = deniedByFlowLink ? 'denied' : failed ? 'error' : 'ok';
       const error = 'error' in res ? res.error.message.slice(0, MAX_ERROR_CHARS) : null;
       const durationMs = finished.getTime() - ctx.startedAt.getTime();
+      // The record keeps what the agent sent, minus any secret values it sent along.
+      const args = redact(ctx.arguments);
       await writer.append({
         orgId: ctx.identity.orgId,
         kind: status === 'denied' ? 'call.denied' : 'call.completed',
         actor: { type: 'agent', id: ctx.identity.agentId },
         outcome: status === 'ok' ? 'success' : status === 'denied' ? 'denied' : 'failure',
         // The chained event carries a digest of the arguments, so the history row is covered by the chain without storing them twice.
-        data: { call_id: ctx.callId, server: ctx.server, tool: ctx.tool, arguments_sha256: sha256Hex(canonicalJson(ctx.arguments)), status, error, duration_ms: durationMs, session_id: ctx.session.id, decision: ctx.decision },
+        data: { call_id: ctx.callId, server: ctx.server, tool: ctx.tool, arguments_sha256: sha256Hex(canonicalJson(args)), status, error, duration_ms: durationMs, session_id: ctx.session.id, decision: ctx.decision },
         call: {
           id: ctx.callId,
           agent_id: ctx.identity.agentId,
@@ -46,7 +48,7 @@ export function createAuditStage(writer: AuditWriter): Stage {
           session_id: ctx.session.id ?? null,
           server: ctx.server,
           tool: ctx.tool,
-          arguments: ctx.arguments,
+          arguments: args,
           status,
           error,
           duration_ms: durationMs,
