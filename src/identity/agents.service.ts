@@ -2,6 +2,7 @@ import type { Store } from '../store/store.ts';
 import { agentsRepo, orgsRepo, type AgentRow, type OrgRow } from './agents.repo.ts';
 import { randomId, randomToken, sha256Hex } from '../lib/secure-compare.ts';
 import { FlowLinkError } from '../lib/errors.ts';
+import { ALL_SCOPES, parseScopes, type AgentScopes } from './scopes.ts';
 
 /** Who is calling: the identity every pipeline stage and audit record refers to. */
 export interface AgentIdentity {
@@ -9,6 +10,8 @@ export interface AgentIdentity {
   agentId: string;
   agentName: string;
   labels: Record<string, string>;
+  /** Servers and tools this agent may reach (see scopes.ts, `scopeAllows`). Always set by this service. */
+  scopes?: AgentScopes;
 }
 
 const INVALIDATE_CHANNEL = 'flowlink_agent_tokens';
@@ -40,16 +43,61 @@ export function createAgentService(deps: { store: Store; clock?: () => number })
     },
 
     /** Creates an agent and its first token. The token is returned once and stored only as a hash. */
-    async create(orgId: string, name: string, opts: { labels?: Record<string, string>; expiresAt?: Date } = {}): Promise<{ agent: AgentRow; token: string }> {
+    async create(orgId: string, name: string, opts: { labels?: Record<string, string>; expiresAt?: Date; scopes?: AgentScopes } = {}): Promise<{ agent: AgentRow; token: string }> {
       if (!AGENT_NAME.test(name)) throw new FlowLinkError('invalid_params', `agent name "${name}" is not valid: use letters, digits, ".", "-" and "_" (max 63)`);
       if (await agentsRepo.byName(store, orgId, name)) throw new FlowLinkError('conflict', `an agent named "${name}" already exists`);
       const token = randomToken('fl_agent');
       const agent = await store.tx(async (q) => {
-        const a = await agentsRepo.insert(q, { id: `agt_${randomId()}`, orgId, name, labels: opts.labels ?? {} });
-        await agentsRepo.insertToken(q, { hash: sha256Hex(token), agentId: a.id, orgId, prefix: token.slice(0, 12), expiresAt: opts.expiresAt ?? null });
+        let a = await agentsRepo.insert(q, { id: `agt_${randomId()}`, orgId, name, labels: opts.labels ?? {} });
+        if (opts.scopes) {
+          await agentsRepo.setScopes(q, orgId, a.id, opts.scopes);
+          a = { ...a, scopes: opts.scopes };
+        }
+        await agentsRepo.insertTokenWithId(q, { id: `tok_${randomId()}`, hash: sha256Hex(token), agentId: a.id, orgId, prefix: token.slice(0, 12), expiresAt: opts.expiresAt ?? null });
         return a;
       });
       return { agent, token };
+    },
+
+    byId: (orgId: string, id: string) => agentsRepo.byId(store, orgId, id),
+    tokens: (orgId: string, agentId: string) => agentsRepo.tokens(store, orgId, agentId),
+
+    /**
+     * Issues a new token for an agent of `orgId`. The agent's other live tokens keep
+     * working for `overlapMs` (0: they stop now), so a deployment can switch without a gap.
+     */
+    async rotate(orgId: string, agentId: string, opts: { overlapMs?: number; expiresAt?: Date } = {}): Promise<{ agent: AgentRow; token: string }> {
+      const token = randomToken('fl_agent');
+      const agent = await store.tx(async (q) => {
+        const a = await agentsRepo.byId(q, orgId, agentId);
+        if (!a || a.revoked_at) throw new FlowLinkError('not_found', 'no such active agent');
+        await agentsRepo.expireLiveTokens(q, orgId, agentId, new Date(now() + Math.max(0, opts.overlapMs ?? 0)));
+        await agentsRepo.insertTokenWithId(q, { id: `tok_${randomId()}`, hash: sha256Hex(token), agentId, orgId, prefix: token.slice(0, 12), expiresAt: opts.expiresAt ?? null });
+        return a;
+      });
+      cache.clear();
+      await store.notify(INVALIDATE_CHANNEL, agentId);
+      return { agent, token };
+    },
+
+    async setScopes(orgId: string, agentId: string, raw: unknown): Promise<AgentRow> {
+      const parsed = parseScopes(raw);
+      if (!parsed.ok) throw parsed.error;
+      const a = await agentsRepo.byId(store, orgId, agentId);
+      if (!a) throw new FlowLinkError('not_found', 'no such agent');
+      await agentsRepo.setScopes(store, orgId, agentId, parsed.value);
+      cache.clear();
+      await store.notify(INVALIDATE_CHANNEL, agentId);
+      return { ...a, scopes: parsed.value };
+    },
+
+    async revokeById(orgId: string, agentId: string): Promise<AgentRow> {
+      const agent = await agentsRepo.byId(store, orgId, agentId);
+      if (!agent) throw new FlowLinkError('not_found', 'no such agent');
+      await agentsRepo.revoke(store, orgId, agent.id);
+      cache.clear();
+      await store.notify(INVALIDATE_CHANNEL, agent.id);
+      return agent;
     },
 
     list: (orgId: string) => agentsRepo.list(store, orgId),
@@ -76,7 +124,7 @@ export function createAgentService(deps: { store: Store; clock?: () => number })
         cache.delete(hash);
         return undefined;
       }
-      const identity: AgentIdentity = { orgId: row.org_id, agentId: row.agent_id, agentName: row.name, labels: row.labels };
+      const identity: AgentIdentity = { orgId: row.org_id, agentId: row.agent_id, agentName: row.name, labels: row.labels, scopes: row.scopes ?? ALL_SCOPES };
       const until = Math.min(now() + CACHE_TTL_MS, row.expires_at ? row.expires_at.getTime() : Infinity);
       cache.set(hash, { identity, until });
       return identity;
@@ -93,7 +141,7 @@ export function createAgentService(deps: { store: Store; clock?: () => number })
     async anonymous(orgId: string, name: string): Promise<AgentIdentity> {
       const a = (await agentsRepo.byName(store, orgId, name)) ?? (await agentsRepo.insert(store, { id: `agt_${randomId()}`, orgId, name, labels: { anonymous: 'true' } }));
       if (a.revoked_at) throw new FlowLinkError('unauthorized', `the anonymous agent "${name}" is revoked`);
-      return { orgId, agentId: a.id, agentName: a.name, labels: a.labels };
+      return { orgId, agentId: a.id, agentName: a.name, labels: a.labels, scopes: a.scopes ?? ALL_SCOPES };
     },
   };
 }

@@ -57,6 +57,16 @@ export const ErrorCodes = {
   config_invalid: { http: 500, rpc: JsonRpcCode.InternalError },
   store_locked: { http: 500, rpc: JsonRpcCode.InternalError },
   internal: { http: 500, rpc: JsonRpcCode.InternalError },
+  /** Sign-in failed: the same code for an unknown address, a wrong password or a wrong second factor. */
+  invalid_credentials: { http: 401, rpc: JsonRpcCode.Unauthorized },
+  /** A state-changing cookie request without a valid CSRF token or from a foreign Origin. */
+  csrf_failed: { http: 403, rpc: JsonRpcCode.Denied },
+  /** The new password does not meet the password policy. */
+  weak_password: { http: 400, rpc: JsonRpcCode.InvalidParams },
+  /** A reset or invite token that is unknown, used, revoked or expired (one code for all, on purpose). */
+  invalid_token: { http: 400, rpc: JsonRpcCode.InvalidParams },
+  /** The organization requires two-factor authentication and the user has not enabled it. */
+  mfa_enrollment_required: { http: 403, rpc: JsonRpcCode.Denied },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
