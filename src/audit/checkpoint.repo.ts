@@ -33,8 +33,8 @@ export const checkpointRepo = {
     return (await q.query<CheckpointDbRow>('SELECT * FROM audit_checkpoints WHERE org_id = $1 AND seq >= $2 ORDER BY seq', [orgId, fromSeq])).map(toCheckpoint);
   },
   /** The newest record of every org that has one: what a checkpoint would cover now. */
-  async heads(q: Queryable): Promise<{ org_id: string; seq: number; hash: string }[]> {
-    return q.query(`SELECT o.id AS org_id, h.seq, h.hash FROM orgs o
+  async heads(q: Queryable): Promise<{ org_id: string; org_name: string; seq: number; hash: string }[]> {
+    return q.query(`SELECT o.id AS org_id, o.name AS org_name, h.seq, h.hash FROM orgs o
       CROSS JOIN LATERAL (SELECT seq, hash FROM audit_events e WHERE e.org_id = o.id ORDER BY seq DESC LIMIT 1) h`);
   },
   async insertKey(q: Queryable, k: { id: string; public_key: string }): Promise<void> {

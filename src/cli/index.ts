@@ -5,10 +5,11 @@ import { agentCommand } from './agent.ts';
 import { historyCommand } from './history.ts';
 import { connectCommand } from './connect.ts';
 import { setupCommand } from './setup.ts';
+import { auditCommand } from './audit.ts';
 import { shieldCommand } from './shield.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, shieldCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, shieldCommand, auditCommand];
 
 function usage(): string {
   return [
