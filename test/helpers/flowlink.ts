@@ -23,13 +23,31 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Boots a FlowLink on an ephemeral port with a fresh in-memory store (or PostgreSQL) and one agent. */
-export async function startFlowLink(overrides: Partial<Record<keyof Config, unknown>> = {}, opts: { postgres?: boolean } = {}): Promise<Running> {
+/**
+ * A PostgreSQL URL whose connections use a fresh private schema, so test files running in
+ * parallel (and old data) never meet. Fails loudly when PostgreSQL is not there.
+ */
+export async function privatePgUrl(): Promise<string> {
+  const schema = `t_${process.pid}_${Date.now()}_${Math.random().toString(36).slice(2, 6)}`;
+  const admin = await openStore({ url: PG_URL, data: '' }).catch((err) => {
+    throw new Error(`PostgreSQL is required for this test at ${PG_URL}: ${(err as Error).message}`);
+  });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.close();
+  return `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+/**
+ * Boots a FlowLink on an ephemeral port with a fresh in-memory store (or PostgreSQL, in a
+ * private schema unless `pgUrl` names a shared one) and one agent (or the given token's).
+ */
+export async function startFlowLink(overrides: Partial<Record<keyof Config, unknown>> = {}, opts: { postgres?: boolean; pgUrl?: string; token?: string } = {}): Promise<Running> {
   const config = ConfigSchema.parse({ listen: { port: 0 }, servers: { everything: servers.everything }, ...overrides });
-  const store = await openStore(opts.postgres ? { url: PG_URL, data: '' } : { data: 'memory://' });
+  const pgUrl = opts.pgUrl ?? (opts.postgres ? await privatePgUrl() : undefined);
+  const store = await openStore(pgUrl ? { url: pgUrl, data: '' } : { data: 'memory://' });
   const fl = await createFlowLink({ config, baseDir: ROOT, store, logger: silentLogger });
   const org = await fl.agents.ensureOrg(DEFAULT_ORG);
-  const { token } = await fl.agents.create(org.id, `test-agent-${Math.random().toString(36).slice(2, 8)}`);
+  const token = opts.token ?? (await fl.agents.create(org.id, `test-agent-${Math.random().toString(36).slice(2, 8)}`)).token;
   const url = await fl.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     fl,
