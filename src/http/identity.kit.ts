@@ -77,12 +77,13 @@ export function createKit(deps: KitDeps) {
     if (!origin) return;
     let host: string;
     try {
-      host = new URL(origin).host.toLowerCase();
+      host = new URL(origin).host;
     } catch {
       throw new FlowLinkError('csrf_failed', 'the Origin header is not valid');
     }
-    const own = String(req.headers.host ?? '').toLowerCase();
-    if (host === own || deps.allowedOrigins.some((o) => o.toLowerCase() === origin.toLowerCase())) return;
+    // Scheme is not compared: behind a TLS proxy the request may arrive as http. Default ports are.
+    const norm = (h: string) => h.toLowerCase().replace(/:(80|443)$/, '');
+    if (norm(host) === norm(String(req.headers.host ?? '')) || deps.allowedOrigins.some((o) => o.toLowerCase() === origin.toLowerCase())) return;
     throw new FlowLinkError('csrf_failed', `requests from ${origin} are refused`);
   }
 
