@@ -70,6 +70,44 @@ export interface HistoryFilter {
   server?: string | undefined;
   tool?: string | undefined;
   status?: string | undefined;
+  /** Shield verdict recorded in the call's decision (allow, approve, block). */
+  verdict?: string | undefined;
+  /** Calls whose recorded risk is at least this (0-100). */
+  minRisk?: number | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  /** Case-insensitive substring of tool, server, agent, error or arguments. */
+  text?: string | undefined;
+  /** Keyset cursor: calls strictly older than this one (for paging through an export). */
+  before?: { started_at: string; id: string } | undefined;
+}
+
+export const MAX_HISTORY_TEXT = 200;
+// Where the shield stage records its verdict in `decision`; a top-level verdict is accepted too.
+const VERDICT_SQL = `coalesce(decision->'shield'->>'verdict', decision->>'verdict')`;
+const RISK_TEXT_SQL = `coalesce(decision->'shield'->>'risk', decision->>'risk')`;
+
+function historyQuery(f: HistoryFilter): { sql: string; params: unknown[] } {
+  const where = ['org_id = $1'];
+  const params: unknown[] = [f.orgId];
+  const p = (v: unknown) => (params.push(v), `$${params.length}`);
+  const eq = (col: string, v: string | undefined) => {
+    if (v !== undefined) where.push(`${col} = ${p(v)}`);
+  };
+  eq('agent_name', f.agent);
+  eq('server', f.server);
+  eq('tool', f.tool);
+  eq('status', f.status);
+  if (f.verdict !== undefined) where.push(`${VERDICT_SQL} = ${p(f.verdict)}`);
+  if (f.minRisk !== undefined) where.push(`(CASE WHEN ${RISK_TEXT_SQL} ~ '^[0-9]+(\.[0-9]+)?$' THEN (${RISK_TEXT_SQL})::numeric END) >= ${p(f.minRisk)}`);
+  if (f.since) where.push(`started_at >= ${p(f.since.toISOString())}`);
+  if (f.until) where.push(`started_at < ${p(f.until.toISOString())}`);
+  if (f.text !== undefined && f.text !== '') {
+    const like = p(`%${f.text.slice(0, MAX_HISTORY_TEXT).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(tool ILIKE ${like} OR server ILIKE ${like} OR coalesce(agent_name, '') ILIKE ${like} OR coalesce(error, '') ILIKE ${like} OR coalesce(arguments::text, '') ILIKE ${like})`);
+  }
+  if (f.before) where.push(`(started_at, id) < (${p(f.before.started_at)}::timestamptz, ${p(f.before.id)})`);
+  return { sql: `SELECT * FROM calls WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ${p(f.limit)}`, params };
 }
 
 export const auditRepo = {
@@ -86,19 +124,8 @@ export const auditRepo = {
     }
   },
   async history(q: Queryable, f: HistoryFilter): Promise<CallRow[]> {
-    const where = ['org_id = $1'];
-    const params: unknown[] = [f.orgId];
-    const add = (col: string, v: string | undefined) => {
-      if (v === undefined) return;
-      params.push(v);
-      where.push(`${col} = $${params.length}`);
-    };
-    add('agent_name', f.agent);
-    add('server', f.server);
-    add('tool', f.tool);
-    add('status', f.status);
-    params.push(f.limit);
-    return q.query<CallRow>(`SELECT * FROM calls WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id LIMIT $${params.length}`, params);
+    const { sql, params } = historyQuery(f);
+    return q.query<CallRow>(sql, params);
   },
   async events(q: Queryable, orgId: string, fromSeq: number, limit: number): Promise<EventRow[]> {
     return q.query<EventRow>('SELECT * FROM audit_events WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3', [orgId, fromSeq, limit]);
