@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runRelayBench, formatRelay, type RelayResult } from './relay.bench.ts';
 import { fmt, table } from './lib/stats.ts';
+import { runAuditBench, type AuditBenchRow } from './audit.bench.ts';
 
 interface ShieldRow {
   name: string;
@@ -40,7 +41,7 @@ async function shieldBench(): Promise<{ rows?: ShieldRow[]; note?: string }> {
 
 async function main() {
   const t0 = performance.now();
-  const out: { quick: boolean; node: string; relay?: RelayResult; relayError?: string; shield?: ShieldRow[]; shieldNote?: string; elapsedMs?: number } = {
+  const out: { quick: boolean; node: string; relay?: RelayResult; relayError?: string; shield?: ShieldRow[]; shieldNote?: string; audit?: AuditBenchRow[]; auditError?: string; elapsedMs?: number } = {
     quick,
     node: process.version,
   };
@@ -56,6 +57,13 @@ async function main() {
   const shield = await shieldBench();
   if (shield.rows) out.shield = shield.rows;
   if (shield.note) out.shieldNote = shield.note;
+
+  log('audit bench…');
+  try {
+    out.audit = await runAuditBench({ quick });
+  } catch (err) {
+    out.auditError = (err as Error).stack ?? String(err);
+  }
   out.elapsedMs = performance.now() - t0;
 
   if (json) {
@@ -70,6 +78,9 @@ async function main() {
     parts.push(table([['name', 'p50', 'p99', 'unit'], ...out.shield.map((r) => [String(r.name), fmt(Number(r.p50), 3), fmt(Number(r.p99), 3), String(r.unit)])]));
   }
   if (out.shieldNote) parts.push(out.shieldNote);
+  parts.push('', 'Audit');
+  if (out.audit) parts.push(table([['name', 'value', 'unit'], ...out.audit.map((r) => [r.name, String(r.value), r.unit])]));
+  else parts.push(`Audit bench failed: ${out.auditError}`);
   parts.push('', `Total bench time: ${fmt(out.elapsedMs / 1000, 1)} s`);
   process.stdout.write(parts.join('\n') + '\n');
 }
