@@ -5,11 +5,12 @@ import { agentCommand } from './agent.ts';
 import { historyCommand } from './history.ts';
 import { connectCommand } from './connect.ts';
 import { setupCommand } from './setup.ts';
+import { adminCommand } from './admin.ts';
 import { auditCommand } from './audit.ts';
 import { shieldCommand } from './shield.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, shieldCommand, auditCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand];
 
 function usage(): string {
   return [

@@ -60,15 +60,21 @@ for (const [name, open] of backends) {
     assert.equal((await laptop.req('GET', '/api/v1/me')).status, 401);
   });
 
-  test(`${name}: cookies are httpOnly (session), SameSite=Lax, and Secure over https`, async () => {
+  test(`${name}: cookies are httpOnly (session), SameSite=Lax, and Secure when configured or over https`, async () => {
     const r = await api.app.inject({ method: 'POST', url: '/api/v1/auth/sign-up', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, payload: JSON.stringify({ email: uniqueEmail(), password: PASSWORD }) });
     const raw = ([] as string[]).concat(r.headers['set-cookie'] as string | string[]);
     const session = raw.find((c) => c.startsWith('fl_session='))!;
     assert.match(session, /HttpOnly/);
     assert.match(session, /SameSite=Lax/);
     assert.doesNotMatch(raw.find((c) => c.startsWith('fl_csrf='))!, /HttpOnly/, 'the console reads the CSRF cookie');
-    // Plain http in tests: Secure is off; the same call through a TLS listener sets it (secureCookies: 'auto').
-    assert.doesNotMatch(session, /Secure/);
+    assert.doesNotMatch(session, /Secure/, "plain http with secureCookies 'auto'");
+    const tls = await startApi(store, { secureCookies: true });
+    try {
+      const s = await tls.app.inject({ method: 'POST', url: '/api/v1/auth/sign-up', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: uniqueEmail(), password: PASSWORD }) });
+      for (const c of ([] as string[]).concat(s.headers['set-cookie'] as string | string[])) assert.match(c, /; Secure/);
+    } finally {
+      await tls.close();
+    }
   });
 
   test(`${name}: password change ends other sessions and rotates this one`, async () => {

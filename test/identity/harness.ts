@@ -44,7 +44,7 @@ export interface Api {
  * body as a string, with the identity API registered on top. Routes are collected from
  * Fastify's own onRoute hook, so a suite that walks them cannot miss a new one.
  */
-export async function startApi(store: Store, opts: { clock?: () => number; signup?: 'open' | 'closed' } = {}): Promise<Api> {
+export async function startApi(store: Store, opts: { clock?: () => number; signup?: 'open' | 'closed'; secureCookies?: 'auto' | boolean } = {}): Promise<Api> {
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
