@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { runRelayBench, formatRelay, type RelayResult } from './relay.bench.ts';
 import { fmt, table } from './lib/stats.ts';
+import { runPolicyBench } from './policy.bench.ts';
 import { runAuditBench, type AuditBenchRow } from './audit.bench.ts';
 
 interface ShieldRow {
@@ -41,7 +42,7 @@ async function shieldBench(): Promise<{ rows?: ShieldRow[]; note?: string }> {
 
 async function main() {
   const t0 = performance.now();
-  const out: { quick: boolean; node: string; relay?: RelayResult; relayError?: string; shield?: ShieldRow[]; shieldNote?: string; audit?: AuditBenchRow[]; auditError?: string; elapsedMs?: number } = {
+  const out: { quick: boolean; node: string; relay?: RelayResult; relayError?: string; shield?: ShieldRow[]; shieldNote?: string; audit?: AuditBenchRow[]; auditError?: string; policy?: ShieldRow[]; policyError?: string; elapsedMs?: number } = {
     quick,
     node: process.version,
   };
@@ -64,6 +65,13 @@ async function main() {
   } catch (err) {
     out.auditError = (err as Error).stack ?? String(err);
   }
+
+  log('policy bench…');
+  try {
+    out.policy = await runPolicyBench({ quick });
+  } catch (err) {
+    out.policyError = (err as Error).stack ?? String(err);
+  }
   out.elapsedMs = performance.now() - t0;
 
   if (json) {
@@ -81,6 +89,9 @@ async function main() {
   parts.push('', 'Audit');
   if (out.audit) parts.push(table([['name', 'value', 'unit'], ...out.audit.map((r) => [r.name, String(r.value), r.unit])]));
   else parts.push(`Audit bench failed: ${out.auditError}`);
+  parts.push('', 'Policy and rate limits');
+  if (out.policy) parts.push(table([['name', 'p50', 'p99', 'unit'], ...out.policy.map((r) => [r.name, fmt(r.p50, 2), fmt(r.p99, 2), r.unit])]));
+  else parts.push(`Policy bench failed: ${out.policyError}`);
   parts.push('', `Total bench time: ${fmt(out.elapsedMs / 1000, 1)} s`);
   process.stdout.write(parts.join('\n') + '\n');
 }

@@ -8,9 +8,10 @@ import { setupCommand } from './setup.ts';
 import { adminCommand } from './admin.ts';
 import { auditCommand } from './audit.ts';
 import { shieldCommand } from './shield.ts';
+import { policyCommand } from './policy.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand];
 
 function usage(): string {
   return [

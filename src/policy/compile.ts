@@ -40,7 +40,7 @@ export interface CompiledPolicy {
   readonly defaults: PoliciesConfig['defaults'];
   readonly groups: ReadonlyMap<string, CompiledGroup>;
   readonly denyServers: ReadonlyArray<ReadonlyArray<readonly [string, string]>>;
-  /** Rules that can apply to this server and tool, in evaluation order. */
+  /** Rules whose server and tool scope match this server and tool, in evaluation order. */
   candidates(server: string, tool: string): readonly CompiledRule[];
 }
 
@@ -129,7 +129,8 @@ export function compilePolicy(cfg: PoliciesConfig): CompiledPolicy {
     if (hit) return hit;
     const seen = new Set<CompiledRule>();
     for (const l of [byPair.get(key), byServer.get(server), byTool.get(tool), any]) if (l) for (const r of l) seen.add(r);
-    const merged = [...seen].sort((a, b) => a.ord - b.ord);
+    // Server and tool scopes depend on the cache key only, so they are checked once here, not per call.
+    const merged = [...seen].filter((r) => (!r.server || r.server(server)) && (!r.tool || r.tool(server, tool))).sort((a, b) => a.ord - b.ord);
     if (cache.size >= CANDIDATE_CACHE) cache.clear();
     cache.set(key, merged);
     return merged;
@@ -169,9 +170,11 @@ export function agentGroups(c: CompiledPolicy, agent: string, labels: Record<str
 export type ScopeInput = Pick<PolicyInput, 'org' | 'orgName' | 'agent' | 'agentLabels' | 'server' | 'tool' | 'serverLabels'>;
 
 /** Who/what checks of one rule; the first failing one is returned (undefined: in scope). */
-export function scopeMiss(c: CompiledPolicy, r: CompiledRule, input: ScopeInput, groupsOf: () => Set<string>): string | undefined {
-  if (r.server && !r.server(input.server)) return `server "${input.server}" not in ${JSON.stringify(r.source.match.servers)}`;
-  if (r.tool && !r.tool(input.server, input.tool)) return `tool "${input.tool}" (${input.server}__${input.tool}) not in ${JSON.stringify(r.source.match.tools)}`;
+export function scopeMiss(c: CompiledPolicy, r: CompiledRule, input: ScopeInput, groupsOf: () => Set<string>, serverToolChecked = false): string | undefined {
+  if (!serverToolChecked) {
+    if (r.server && !r.server(input.server)) return `server "${input.server}" not in ${JSON.stringify(r.source.match.servers)}`;
+    if (r.tool && !r.tool(input.server, input.tool)) return `tool "${input.tool}" (${input.server}__${input.tool}) not in ${JSON.stringify(r.source.match.tools)}`;
+  }
   if (r.org && !r.org(input.org) && !(input.orgName !== undefined && r.org(input.orgName))) return `org "${input.orgName ?? input.org}" not in ${JSON.stringify(r.source.match.orgs)}`;
   if (r.agent && !r.agent(input.agent)) return `agent "${input.agent}" not in ${JSON.stringify(r.source.match.agents)}`;
   if (r.agentLabels && !labelsMatch(r.agentLabels, input.agentLabels)) return `agent labels ${JSON.stringify(input.agentLabels ?? {})} do not match ${JSON.stringify(r.source.match.agentLabels)}`;

@@ -56,7 +56,17 @@ export function argValues(args: Record<string, unknown> | undefined, path: strin
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** formatToParts costs microseconds; the answer only changes once a minute, so the last one per zone is kept. */
+const lastClock = new Map<string, { minuteKey: number; value: { day: number; minute: number } }>();
 function clockIn(tz: string, at: number): { day: number; minute: number } {
+  const minuteKey = Math.floor(at / 60_000);
+  const hit = lastClock.get(tz);
+  if (hit && hit.minuteKey === minuteKey) return hit.value;
+  const value = clockInUncached(tz, at);
+  lastClock.set(tz, { minuteKey, value });
+  return value;
+}
+function clockInUncached(tz: string, at: number): { day: number; minute: number } {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });

@@ -8,7 +8,8 @@ import { EvalContext } from './conditions.ts';
 import type { Considered, Explanation, PolicyDecision, PolicyInput, RuleExplanation } from './policy.types.ts';
 
 function ruleMatches(c: CompiledPolicy, r: CompiledRule, ctx: EvalContext, groupsOf: () => Set<string>): boolean {
-  if (scopeMiss(c, r, ctx.input, groupsOf) !== undefined) return false;
+  // Candidates come from the index with their server and tool scope already checked.
+  if (scopeMiss(c, r, ctx.input, groupsOf, true) !== undefined) return false;
   for (const cond of r.conditions) if (!cond.test(ctx)) return false;
   return true;
 }

@@ -32,7 +32,7 @@ export function toolVisibility(c: CompiledPolicy, input: VisibilityInput): ToolV
   return input.tools.map((tool): ToolVisibility => {
     const scope = { ...input, tool };
     for (const r of c.candidates(input.server, tool)) {
-      if (r.effect === 'audit' || scopeMiss(c, r, scope, groupsOf) !== undefined) continue;
+      if (r.effect === 'audit' || scopeMiss(c, r, scope, groupsOf, true) !== undefined) continue;
       if (r.effect === 'allow' || r.effect === 'approve') return { tool, visible: true, rule: r.id, why: `may be allowed by "${r.id}"` };
       if (r.conditions.length === 0) return { tool, visible: false, rule: r.id, why: `denied by policy "${r.id}"` };
     }
