@@ -66,7 +66,7 @@ test('policy stage: Shield verdict recorded before it makes the call stricter; a
   });
   const shield = { verdict: 'block', risk: 90, severity: 'critical', reasons: [{ rule: 'git.force-push', severity: 'critical', message: 'force push' }], targets: [] };
   const c = ctx({ server: 'git', tool: 'push', decision: { shield } });
-  await assert.rejects(stage.run(c, async () => assert.fail()), (e: FlowLinkError) => e.code === 'denied' && /Denied by Shield block \(risk 90, git\.force-push\)/.test(e.message));
+  await assert.rejects(stage.run(c, async () => assert.fail()), (e: FlowLinkError) => e.code === 'denied' && /Blocked by FlowLink Shield \(risk 90, critical\): git\.force-push: force push/.test(e.message));
   const r = ctx({ server: 'git', tool: 'push', identity: { orgId: 'org_1', agentId: 'a', agentName: 'release-bot', labels: {} }, decision: { shield } });
   await stage.run(r, () => forward.run(r, async () => assert.fail()));
   const rec = r.decision.policy as { effect: string; exception: { justification: string; shieldRules: string[] } };

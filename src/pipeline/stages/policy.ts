@@ -55,14 +55,18 @@ export function createPolicyStage(deps: PolicyStageDeps): Stage {
         ...(final.waived ? { exception: final.waived } : {}),
       };
       const rule = d.rule ?? null;
-      const why = final.by === 'shield' ? `Shield ${shield?.verdict ?? ''} (risk ${shield?.risk ?? '?'}${shield?.reasons?.[0] ? `, ${shield.reasons[0].rule}` : ''})` : (d.reasons[0] ?? '');
-      if (final.effect === 'deny') {
-        throw new FlowLinkError('denied', final.by === 'shield' ? `Denied by ${why}` : rule ? `Denied by policy "${rule}": ${why}` : `Denied by policy (${why})`, { rule, by: final.by });
+      if (final.effect === 'allow' || (final.effect === 'approve' && deps.deferApprovals)) return next();
+      if (final.by === 'shield') {
+        // Shield alone set the outcome: say so in Shield's words (same wording as the decide stage).
+        const top = shield?.reasons?.[0];
+        const why = top ? `${top.rule}: ${top.message}${top.match ? ` (matched "${top.match.slice(0, 120)}")` : ''}` : 'no reason given';
+        const data = { rule: top?.rule ?? null, by: 'shield', risk: shield?.risk, reasons: shield?.reasons };
+        if (final.effect === 'deny') throw new FlowLinkError('denied', `Blocked by FlowLink Shield (risk ${shield?.risk}, ${shield?.severity}): ${why}`, data);
+        throw new FlowLinkError('approval_required', `Needs human approval (risk ${shield?.risk}, ${shield?.severity}): ${why}. No approval channel is configured, so the call was not run.`, data);
       }
-      if (final.effect === 'approve' && !deps.deferApprovals) {
-        throw new FlowLinkError('approval_required', rule && final.by !== 'shield' ? `Approval required by policy "${rule}": ${why}` : `Approval required: ${why}`, { rule, by: final.by, ...(d.approvers !== undefined ? { approvers: d.approvers } : {}) });
-      }
-      return next();
+      const why = d.reasons[0] ?? '';
+      if (final.effect === 'deny') throw new FlowLinkError('denied', rule ? `Denied by policy "${rule}": ${why}` : `Denied by policy (${why})`, { rule, by: final.by });
+      throw new FlowLinkError('approval_required', rule ? `Approval required by policy "${rule}": ${why}` : `Approval required by policy (${why})`, { rule, by: final.by, ...(d.approvers !== undefined ? { approvers: d.approvers } : {}) });
     },
   };
 }
