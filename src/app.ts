@@ -75,7 +75,7 @@ export async function createFlowLink(opts: { config: Config; baseDir: string; st
   const checkHost = createHostCheck({ listenHost: config.listen.host, allowedHosts: config.listen.allowedHosts });
   let shuttingDown = false;
 
-  const app = Fastify({ logger: false, bodyLimit: config.limits.maxBodyBytes, forceCloseConnections: false, return503OnClosing: false });
+  const app = Fastify({ logger: false, bodyLimit: config.limits.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {

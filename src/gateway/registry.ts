@@ -24,6 +24,8 @@ export interface ServerStatus {
   state: UpstreamState;
   restarts: number;
   inflight: number;
+  /** Live upstream connections (processes, for stdio): 0 or 1 when shared, one per session otherwise. */
+  connections: number;
   lastError: string | undefined;
   labels: Record<string, string>;
   serverInfo: { name: string; version: string } | undefined;
@@ -122,6 +124,7 @@ export function createRegistry(deps: { servers: Record<string, ServerConfig>; ba
           state: any?.state ?? 'idle',
           restarts: any?.restarts ?? 0,
           inflight: u ? u.inflightCount : [...(sessions?.values() ?? [])].reduce((n, x) => n + x.inflightCount, 0),
+          connections: [...(u ? [u] : []), ...(sessions?.values() ?? []), ...(u ? [] : [stateless.get(name)].filter((x): x is Upstream => !!x))].filter((x) => x.state === 'ready').length,
           lastError: any?.lastError,
           labels: cfg.labels,
           serverInfo: any?.init?.serverInfo,

@@ -8,6 +8,8 @@ import { JsonRpcCode } from '../lib/errors.ts';
 
 /** Where a session's outgoing messages go; HTTP and WebSocket implement it differently. */
 export interface SessionOutput {
+  /** Ends the session's open streams (the GET stream, pending POST responses). */
+  close?(): void;
   /** A message tied to one of the agent's requests; returns false if that request's stream is gone. */
   sendRelated(requestId: JsonRpcId, m: JsonRpcMessage): boolean;
   /** A message not tied to a request (list changes, logs, resource updates). */
@@ -97,6 +99,7 @@ export class AgentSession implements Peer {
       p.resolve(errorResponse(id, JsonRpcCode.ConnectionClosed, 'the agent session closed'));
     }
     this.pending.clear();
+    this.output?.close?.();
     this.output = undefined;
   }
 }
