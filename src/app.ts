@@ -18,6 +18,10 @@ import { registerHealth } from './http/health.routes.ts';
 import { createShieldFromConfig, type Shield } from './shield/index.ts';
 import { createPinService, type PinService } from './shield/pins.service.ts';
 import { createSessionRisk } from './shield/session-risk.ts';
+import { registerIdentityApi } from './http/identity.routes.ts';
+import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
+import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
+import { createCheckpointer } from './audit/checkpointer.ts';
 
 export interface FlowLink {
   app: FastifyInstance;
@@ -36,12 +40,22 @@ export interface FlowLink {
  * Wires the modules into one FlowLink instance. It opens no port: `listen` is the
  * caller's (the CLI's or a test's) decision. The store is passed in, already migrated.
  */
-export async function createFlowLink(opts: { config: Config; baseDir: string; store: Store; logger: Logger }): Promise<FlowLink> {
+export async function createFlowLink(opts: {
+  config: Config;
+  baseDir: string;
+  store: Store;
+  logger: Logger;
+  /** The embedded store's folder: audit signing keys live there. Undefined for PostgreSQL or in-memory stores. */
+  dataDir?: string | undefined;
+}): Promise<FlowLink> {
   const { config, store, logger } = opts;
   const metrics = createMetrics();
   const agents = createAgentService({ store });
   await agents.start();
   const audit = createAuditWriter({ store, onHealthChange: (h) => metrics.auditHealth(h) });
+  // Signed checkpoints make truncation of the log's tail detectable (docs/audit.md).
+  const checkpointer = createCheckpointer({ store, keys: createAuditKeys({ store, dir: opts.dataDir, envKey: process.env[SIGNING_KEY_ENV] || undefined }), logger });
+  checkpointer.start();
   const registry = createRegistry({ servers: config.servers, baseDir: opts.baseDir, logger, onState: (s, st) => metrics.upstreamUp.set({ server: s }, st === 'ready' ? 1 : 0) });
   let shield: Shield | undefined;
   let pins: PinService | undefined;
@@ -97,6 +111,17 @@ export async function createFlowLink(opts: { config: Config; baseDir: string; st
   });
   await registerMcpWebSocket(app, { legacy, sessions, registry, authenticate, checkHost, maxBytes: config.limits.maxBodyBytes, onSessions: () => metrics.sessions.set(sessions.size) });
   registerHealth(app, { registry, audit, metrics, sessions: () => sessions.size });
+  const id = config.identity;
+  registerIdentityApi(app, {
+    store,
+    agents,
+    logger,
+    publicUrl: id.publicUrl ?? `http://${config.listen.host}:${config.listen.port}`,
+    mailer: id.smtp ? createSmtpMailer(id.smtp) : createConsoleMailer(logger),
+    secureCookies: id.secureCookies,
+    allowedOrigins: id.allowedOrigins,
+    signup: id.signup,
+  });
   app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
 
   return {
@@ -116,6 +141,7 @@ export async function createFlowLink(opts: { config: Config; baseDir: string; st
       await app.close();
       await registry.close();
       await audit.close();
+      await checkpointer.stop();
       await pins?.stop();
       await agents.stop();
     },

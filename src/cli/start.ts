@@ -30,7 +30,8 @@ store in --data (default ./.flowlink).`,
     if (values.host) cfg.listen.host = values.host as string;
     const logger = createLogger();
     const store = await openConfiguredStore(io, loaded, values.data as string | undefined);
-    const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger });
+    const dataDir = store.kind === 'pglite' ? (values.data ? resolve(io.cwd, values.data as string) : resolve(loaded.baseDir, cfg.store.data)) : undefined;
+    const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger, dataDir });
     const org = await fl.agents.ensureOrg(DEFAULT_ORG);
     let demoToken: string | undefined;
     if (loaded.demo) {

@@ -82,6 +82,30 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ enabled: false, agent: 'anonymous' }),
   servers: z.record(serverName, ServerSchema).default({}),
+  /** People, sessions and the REST API (see docs/identity.md). */
+  identity: z
+    .strictObject({
+      /** Where links in mail point (the console's address). Defaults to the listen address. */
+      publicUrl: z.url().optional(),
+      /** closed (default): only the first account signs up freely; others come by invite or `flowlink admin create`. */
+      signup: z.enum(['open', 'closed']).default('closed'),
+      /** auto: Secure cookies when the request came over https. Set true behind a TLS-terminating proxy. */
+      secureCookies: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+      /** Extra origins allowed to make state-changing API requests (scheme://host[:port]). */
+      allowedOrigins: z.array(z.string()).default([]),
+      smtp: z
+        .strictObject({
+          host: z.string().min(1),
+          port: z.number().int().min(1).max(65535),
+          secure: z.boolean().optional(),
+          requireTls: z.boolean().optional(),
+          user: z.string().optional(),
+          password: z.string().optional(),
+          from: z.string().min(3),
+        })
+        .optional(),
+    })
+    .default({ signup: 'closed', secureCookies: 'auto', allowedOrigins: [] }),
   /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
   shield: ShieldConfigSchema.default({ enabled: true }),
 });

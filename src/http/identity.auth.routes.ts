@@ -27,7 +27,8 @@ export function registerAuthRoutes(api: FastifyInstance, deps: { accounts: Accou
     method: 'POST', url: '/v1/auth/sign-up', auth: { kind: 'public' }, tags, summary: 'Create an account and sign in (the first account of a fresh install owns the default organization)',
     schema: { body: S.obj({ email, password, name: S.str(100) }, ['email', 'password']) },
     async handler(req, reply) {
-      if (deps.signup === 'closed') throw new FlowLinkError('forbidden', 'sign-up is closed on this FlowLink: ask an admin for an invite');
+      // Closed sign-up still lets the first person in: they become owner of the default org.
+      if (deps.signup === 'closed' && (await accounts.userCount()) > 0) throw new FlowLinkError('forbidden', 'sign-up is closed on this FlowLink: ask an admin for an invite');
       const b = req.body as { email: string; password: string; name?: string };
       const { user, session, owner } = await accounts.signUp(b, clientInfo(req));
       kit.setSession(req, reply, session);

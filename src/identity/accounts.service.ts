@@ -100,6 +100,8 @@ export function createAccountService(deps: { store: Store; hasher: PasswordHashe
   }
 
   return {
+    /** How many accounts exist (sign-up stays open for the first one even when closed). */
+    userCount: () => usersRepo.count(store),
     async signUp(input: { email: string; password: string; name?: string }, client: ClientInfo): Promise<{ user: UserRow; session: IssuedSession; owner: boolean }> {
       const email = normalizeEmail(input.email);
       if (!email) throw new FlowLinkError('invalid_params', 'the email address is not valid');
