@@ -22,6 +22,10 @@ import { registerIdentityApi } from './http/identity.routes.ts';
 import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
+import { createPolicyService, type PolicyService } from './policy/policy.service.ts';
+import { toolVisibility } from './policy/visibility.ts';
+import { scopeAllows } from './identity/scopes.ts';
+import { createRateLimiterFromConfig, RateLimitsConfigSchema, type RateLimiter } from './ratelimit/index.ts';
 
 export interface FlowLink {
   app: FastifyInstance;
@@ -32,6 +36,8 @@ export interface FlowLink {
   metrics: Metrics;
   shield: Shield | undefined;
   pins: PinService | undefined;
+  policy: PolicyService;
+  limiter: RateLimiter;
   /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
   close(): Promise<void>;
 }
@@ -45,6 +51,8 @@ export async function createFlowLink(opts: {
   baseDir: string;
   store: Store;
   logger: Logger;
+  /** The config file, watched for policy and rate-limit changes (hot reload). */
+  configFile?: string | undefined;
   /** The embedded store's folder: audit signing keys live there. Undefined for PostgreSQL or in-memory stores. */
   dataDir?: string | undefined;
 }): Promise<FlowLink> {
@@ -64,9 +72,18 @@ export async function createFlowLink(opts: {
     pins = createPinService({ store, shield, audit });
     await pins.start();
   }
+  const policy = createPolicyService({ store, file: opts.configFile, logger, clock: Date.now });
+  await policy.start();
+  const limiter = createRateLimiterFromConfig(config.rateLimits ?? RateLimitsConfigSchema.parse({}), { logger, onBackendState: (up) => metrics.rateLimitBackendUp.set(up ? 1 : 0) });
+  limiter.configure(policy.current().document.rateLimits.limits);
+  policy.onChange((p) => limiter.configure(p.document.rateLimits.limits));
   const pipeline = buildPipeline({
     audit,
     agents,
+    limiter,
+    policy,
+    labels: (s) => registry.labels(s),
+    shieldThresholds: config.shield.thresholds,
     shield: shield && pins ? { shield, pins, sessionRisk: createSessionRisk(), labels: (s) => registry.labels(s), injectionRisk: config.shield.sessionRiskOnInjection ?? 40 } : undefined,
   });
   const pinService = pins;
@@ -74,7 +91,18 @@ export async function createFlowLink(opts: {
     registry,
     pipeline,
     onCall: metrics.recordCall,
-    ...(pinService ? { filterTools: (o, server, tools) => pinService.filterTools(o.identity.orgId, server, tools as never) as unknown as Promise<Record<string, unknown>[]> } : {}),
+    // tools/list shows only what the agent could ever call: in its token's scopes, not hidden
+    // by policy, and not quarantined by Shield.
+    filterTools: async (o, server, tools) => {
+      const id = o.identity;
+      const hidden = new Set(
+        toolVisibility(policy.current().compiled, { org: id.orgId, agent: id.agentName, agentLabels: id.labels, server, serverLabels: registry.labels(server), tools: tools.map((t) => String(t.name)) })
+          .filter((v) => !v.visible)
+          .map((v) => v.tool),
+      );
+      const allowed = tools.filter((t) => !hidden.has(String(t.name)) && (!id.scopes || scopeAllows(id.scopes, server, String(t.name))));
+      return pinService ? ((await pinService.filterTools(id.orgId, server, allowed as never)) as unknown as Record<string, unknown>[]) : allowed;
+    },
   });
   const sessions = createSessionStore({
     idleTimeoutMs: config.limits.sessionIdleTimeout,
@@ -133,6 +161,8 @@ export async function createFlowLink(opts: {
     metrics,
     shield,
     pins,
+    policy,
+    limiter,
     async close() {
       shuttingDown = true;
       const deadline = Date.now() + config.limits.shutdownGrace;
@@ -143,6 +173,8 @@ export async function createFlowLink(opts: {
       await audit.close();
       await checkpointer.stop();
       await pins?.stop();
+      await policy.stop();
+      await limiter.close();
       await agents.stop();
     },
   };

@@ -31,7 +31,7 @@ store in --data (default ./.flowlink).`,
     const logger = createLogger();
     const store = await openConfiguredStore(io, loaded, values.data as string | undefined);
     const dataDir = store.kind === 'pglite' ? (values.data ? resolve(io.cwd, values.data as string) : resolve(loaded.baseDir, cfg.store.data)) : undefined;
-    const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger, dataDir });
+    const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger, dataDir, configFile: loaded.file });
     const org = await fl.agents.ensureOrg(DEFAULT_ORG);
     let demoToken: string | undefined;
     if (loaded.demo) {

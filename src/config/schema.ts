@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ShieldConfigSchema } from '../shield/config.ts';
+import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
+import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 
 /**
  * Boot settings: one schema, validated at start. Every object is strict, so an unknown
@@ -106,6 +108,10 @@ export const ConfigSchema = z.strictObject({
         .optional(),
     })
     .default({ signup: 'closed', secureCookies: 'auto', allowedOrigins: [] }),
+  /** Who may call what (docs/policy.md); hot-reloaded from this file, also editable through the API. */
+  policies: PoliciesConfigSchema.optional(),
+  /** Token buckets and daily quotas per org, agent, server, tool (docs/policy.md). */
+  rateLimits: RateLimitsConfigSchema.optional(),
   /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
   shield: ShieldConfigSchema.default({ enabled: true }),
 });

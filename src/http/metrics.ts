@@ -16,7 +16,9 @@ export function createMetrics() {
   const upstreamUp = new Gauge({ name: 'flowlink_upstream_ready', help: '1 when the upstream server connection is ready', labelNames: ['server'], registers: [registry] });
   const auditHealthy = new Gauge({ name: 'flowlink_audit_healthy', help: '1 while the audit log can be written; calls are refused at 0', registers: [registry] });
   const auditFailures = new Counter({ name: 'flowlink_audit_write_failures_total', help: 'Audit writes that failed (each failed the call)', registers: [registry] });
+  const rateLimitBackendUp = new Gauge({ name: 'flowlink_ratelimit_backend_up', help: '1 while the rate-limit backend (memory or Redis) answers; when 0, calls fail closed unless configured otherwise', registers: [registry] });
   auditHealthy.set(1);
+  rateLimitBackendUp.set(1);
   return {
     registry,
     recordCall(server: string, tool: string, ms: number, outcome: string) {
@@ -25,6 +27,7 @@ export function createMetrics() {
     },
     sessions,
     upstreamUp,
+    rateLimitBackendUp,
     auditHealth(healthy: boolean) {
       auditHealthy.set(healthy ? 1 : 0);
       if (!healthy) auditFailures.inc();

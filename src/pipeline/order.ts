@@ -5,7 +5,11 @@ import { createAuditStage } from './stages/audit.ts';
 import { createAuthenticateStage } from './stages/authenticate.ts';
 import { forwardStage } from './stages/forward.ts';
 import { createShieldStage } from './stages/shield.ts';
-import { decideStage } from './stages/decide.ts';
+import { createRateLimitStage } from './stages/rate-limit.ts';
+import { createPolicyStage } from './stages/policy.ts';
+import type { RateLimiter } from '../ratelimit/limiter.ts';
+import type { PolicyService } from '../policy/policy.service.ts';
+import type { Thresholds } from '../shield/types.ts';
 import { createScanResultStage } from './stages/scan-result.ts';
 import type { Shield } from '../shield/index.ts';
 import type { PinService } from '../shield/pins.service.ts';
@@ -22,6 +26,10 @@ function redactWith(shield: Shield) {
 export interface PipelineDeps {
   audit: AuditWriter;
   agents: AgentService;
+  limiter: RateLimiter;
+  policy: PolicyService;
+  labels: (server: string) => Record<string, string> | undefined;
+  shieldThresholds?: Thresholds | undefined;
   /** Absent when Shield is disabled in the config. */
   shield?: { shield: Shield; pins: PinService; sessionRisk: SessionRisk; labels: (server: string) => Record<string, string>; injectionRisk: number } | undefined;
 }
@@ -38,12 +46,15 @@ export function buildPipeline(deps: PipelineDeps): Stage[] {
     createAuditStage(deps.audit, deps.shield ? redactWith(deps.shield.shield) : undefined),
     // 2. Re-check the credential on every call, so a revoked token stops open sessions too.
     createAuthenticateStage(deps.agents),
-    // 3. Shield judges what the call would do and records verdict, risk and targets; it
+    // 3. Rate limits before any costly analysis, so a flood is refused cheaply (and still audited).
+    createRateLimitStage({ limiter: deps.limiter }),
+    // 4. Shield judges what the call would do and records verdict, risk and targets; it
     //    comes before policy so that policies can refer to its findings.
     ...(deps.shield ? [createShieldStage(deps.shield)] : []),
-    // 4. Enforce the recorded verdicts (block, or approve while no approval channel exists).
-    decideStage,
-    // 5. Scan the result on its way back: innermost, so every stage above sees (and the
+    // 5. Policy decides who may do what, combines that with Shield's verdict (strictest wins;
+    //    a recorded exception may waive named Shield rules) and enforces the result.
+    createPolicyStage({ current: deps.policy.current, serverLabels: deps.labels, ...(deps.shieldThresholds ? { shieldThresholds: deps.shieldThresholds } : {}) }),
+    // 6. Scan the result on its way back: innermost, so every stage above sees (and the
     //    audit log stores) only redacted output.
     ...(deps.shield ? [createScanResultStage({ shield: deps.shield.shield, sessionRisk: deps.shield.sessionRisk, audit: deps.audit, injectionRisk: deps.shield.injectionRisk })] : []),
     // Last: send the call to the upstream server.
