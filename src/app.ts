@@ -24,6 +24,7 @@ import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
 import { createPolicyService, type PolicyService } from './policy/policy.service.ts';
 import { toolVisibility } from './policy/visibility.ts';
+import { decideCall, type DecideInput, type DecideOutcome } from './pipeline/decide.ts';
 import { scopeAllows } from './identity/scopes.ts';
 import { createRateLimiterFromConfig, RateLimitsConfigSchema, type RateLimiter } from './ratelimit/index.ts';
 
@@ -38,6 +39,8 @@ export interface FlowLink {
   pins: PinService | undefined;
   policy: PolicyService;
   limiter: RateLimiter;
+  /** Runs an action reported by a hook through every stage without executing it. */
+  decide(input: DecideInput): Promise<DecideOutcome>;
   /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
   close(): Promise<void>;
 }
@@ -163,6 +166,7 @@ export async function createFlowLink(opts: {
     pins,
     policy,
     limiter,
+    decide: (input) => decideCall(pipeline, input),
     async close() {
       shuttingDown = true;
       const deadline = Date.now() + config.limits.shutdownGrace;
