@@ -93,3 +93,12 @@ test('setup prints exact client configuration', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('flowlink.example.yaml and the demo configuration are valid', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  for (const f of ['flowlink.example.yaml', 'demo/flowlink.demo.yaml']) {
+    const cfg = parseConfig(readFileSync(resolve(import.meta.dirname ?? '.', '../..', f), 'utf8'), f);
+    assert.ok(Object.keys(cfg.servers).length > 0, f);
+  }
+});
