@@ -19,6 +19,7 @@ import { createShieldFromConfig, type Shield } from './shield/index.ts';
 import { createPinService, type PinService } from './shield/pins.service.ts';
 import { createSessionRisk } from './shield/session-risk.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
+import { policyRoutes } from './http/policy.routes.ts';
 import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
@@ -152,6 +153,7 @@ export async function createFlowLink(opts: {
     secureCookies: id.secureCookies,
     allowedOrigins: id.allowedOrigins,
     signup: id.signup,
+    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds })],
   });
   app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
 

@@ -30,6 +30,8 @@ export interface IdentityApiDeps {
   /** 'open' (default): anyone may sign up (and create organizations); 'closed': invites and `flowlink admin create` only. */
   signup?: 'open' | 'closed';
   clock?: () => number;
+  /** Other modules' routes, registered inside this API (same auth, roles, CSRF, errors, OpenAPI). */
+  routes?: ((api: FastifyInstance) => void)[];
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -92,6 +94,7 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps)
       registerAuthRoutes(api, { accounts, orgs, kit, signup: deps.signup ?? 'open' });
       registerOrgRoutes(api, { accounts, orgs, kit });
       registerAgentRoutes(api, { agents: deps.agents });
+      for (const register of deps.routes ?? []) register(api);
       route(api, {
         method: 'GET', url: '/openapi.json', auth: { kind: 'public' }, tags: ['meta'], summary: 'This document',
         async handler() {

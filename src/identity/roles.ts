@@ -15,13 +15,15 @@ export type Permission =
   | 'agents.manage'
   | 'apikeys.manage'
   | 'audit.read'
-  | 'approvals.decide';
+  | 'approvals.decide'
+  | 'policies.read'
+  | 'policies.manage';
 
-const READ: Permission[] = ['org.read', 'members.read', 'agents.read'];
+const READ: Permission[] = ['org.read', 'members.read', 'agents.read', 'policies.read'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide']),
-  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide']),
+  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage']),
+  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage']),
   approver: new Set<Permission>([...READ, 'approvals.decide']),
   auditor: new Set<Permission>([...READ, 'audit.read']),
   viewer: new Set<Permission>([...READ]),
