@@ -78,6 +78,11 @@ export async function createFlowLink(opts: {
   }
   const policy = createPolicyService({ store, file: opts.configFile, logger, clock: Date.now });
   await policy.start();
+  // Without a file to watch (FlowLink embedded with a config object), the config's own
+  // policy sections are the set; applying an unchanged set creates no new version.
+  if (!opts.configFile && (config.policies || config.rateLimits)) {
+    await policy.apply({ ...(config.policies ? { policies: config.policies } : {}), ...(config.rateLimits ? { rateLimits: config.rateLimits } : {}) }, 'config');
+  }
   const limiter = createRateLimiterFromConfig(config.rateLimits ?? RateLimitsConfigSchema.parse({}), { logger, onBackendState: (up) => metrics.rateLimitBackendUp.set(up ? 1 : 0) });
   limiter.configure(policy.current().document.rateLimits.limits);
   policy.onChange((p) => limiter.configure(p.document.rateLimits.limits));
