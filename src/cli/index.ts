@@ -9,9 +9,10 @@ import { adminCommand } from './admin.ts';
 import { auditCommand } from './audit.ts';
 import { shieldCommand } from './shield.ts';
 import { policyCommand } from './policy.ts';
+import { hookCommand } from './hook.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand, hookCommand];
 
 function usage(): string {
   return [
