@@ -31,6 +31,8 @@ const callData = z.looseObject({
 const agentData = z.strictObject({ agent_id: id, name: s(128), expires_at: s(64).nullable().optional() });
 const toolData = z.looseObject({ server: s(128), tool: s(256).optional(), hash: sha256.optional() });
 const keyData = z.strictObject({ key_id: id, previous_key_id: id.nullable(), algorithm: z.literal('ed25519') });
+const secretKeyData = z.strictObject({ key_id: id, fingerprint: s(64) });
+const secretGrantData = z.strictObject({ grant_id: id, secret: s(128), agents: z.array(s(128)).max(100), servers: z.array(s(128)).max(100) });
 
 export const AuditCatalog = {
   'call.completed': { code: 'FL-CALL-0001', severity: 'info', schema: callData, description: 'A tool call ran (or failed) and its result reached the agent' },
@@ -56,6 +58,32 @@ export const AuditCatalog = {
     schema: z.strictObject({ from_seq: z.number().int(), problems: z.number().int(), first_seq: z.number().int().nullable(), first_kind: s(64) }),
     description: 'An audit verification run found edited, missing, inserted, reordered or truncated records',
   },
+  // Secrets: names, versions, fingerprints and counts only; never a value or a reference's content.
+  'secret.keys.setup': { code: 'FL-SECRET-0001', severity: 'medium', schema: secretKeyData, description: "An organization's secrets key pair was created" },
+  'secret.keys.verified': { code: 'FL-SECRET-0002', severity: 'info', schema: z.strictObject({ key_id: id, fingerprint: s(64), ok: z.boolean() }), description: 'The server proved it can decrypt with the org key (a random challenge, nothing revealed)' },
+  'secret.keys.rotated': {
+    code: 'FL-SECRET-0003',
+    severity: 'medium',
+    schema: z.strictObject({ key_id: id, fingerprint: s(64), previous_key_id: id, previous_fingerprint: s(64), rewrapped: z.number().int().nonnegative(), remaining: z.number().int().nonnegative() }),
+    description: 'A new org key pair became active and data keys were re-wrapped to it',
+  },
+  'secret.keys.retired': { code: 'FL-SECRET-0004', severity: 'medium', schema: secretKeyData, description: 'An old org key was retired once no data key was wrapped to it any more' },
+  'secret.set': { code: 'FL-SECRET-0005', severity: 'medium', schema: z.strictObject({ name: s(128), version: z.number().int().positive(), backend: z.enum(['builtin', 'vault', 'env', 'file']), created: z.boolean() }), description: 'A secret was created or given a new version' },
+  'secret.deleted': { code: 'FL-SECRET-0006', severity: 'medium', schema: z.strictObject({ name: s(128), version: z.number().int().nonnegative() }), description: 'A secret was deleted and its stored ciphertexts erased' },
+  'secret.used': {
+    code: 'FL-SECRET-0007',
+    severity: 'low',
+    schema: z.strictObject({ call_id: id.nullable(), agent_id: id.nullable(), server: s(128), tool: s(256).nullable(), secrets: z.array(z.strictObject({ name: s(1100), method: z.enum(['argument', 'file', 'env', 'header']), version: z.number().int().nullable() })).max(100) }),
+    description: 'Secret values were injected into a tool call (arguments or files) or an upstream server (environment or headers)',
+  },
+  'secret.denied': {
+    code: 'FL-SECRET-0008',
+    severity: 'medium',
+    schema: z.strictObject({ call_id: id, agent_id: id, server: s(128), tool: s(256), names: z.array(s(128)).max(100) }),
+    description: 'A tool call asked for secrets the agent may not use on that server (or that do not exist: one answer for both)',
+  },
+  'secret.grant.added': { code: 'FL-SECRET-0009', severity: 'medium', schema: secretGrantData, description: 'Agents were allowed to use secrets on servers' },
+  'secret.grant.removed': { code: 'FL-SECRET-0010', severity: 'medium', schema: secretGrantData, description: 'A secret grant was removed' },
 } as const satisfies Record<string, { code: string; severity: AuditSeverity; schema: z.ZodType; description: string }>;
 
 export type AuditKind = keyof typeof AuditCatalog;
