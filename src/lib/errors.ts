@@ -67,6 +67,10 @@ export const ErrorCodes = {
   invalid_token: { http: 400, rpc: JsonRpcCode.InvalidParams },
   /** The organization requires two-factor authentication and the user has not enabled it. */
   mfa_enrollment_required: { http: 403, rpc: JsonRpcCode.Denied },
+  /** A secret backend (Vault, the key store) cannot be reached, is sealed, or refused FlowLink. */
+  secrets_unavailable: { http: 503, rpc: JsonRpcCode.UpstreamUnavailable },
+  /** The master key is missing, malformed or weak (refused at start outside demo mode). */
+  master_key_invalid: { http: 500, rpc: JsonRpcCode.InternalError },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import type { Store } from '../store/store.ts';
+import type { AuditEventInput } from '../audit/audit.writer.ts';
+import type { Stage } from '../pipeline/types.ts';
+import { FlowLinkError } from '../lib/errors.ts';
+import { createKeyService } from './keys.service.ts';
+import { createSecretService } from './secrets.service.ts';
+import { createResolver } from './resolver.ts';
+import { createGrantChecker, type SecretsConfig } from './grants.ts';
+import { InjectedValues } from './values.ts';
+import { createServerSecrets } from './server-secrets.ts';
+import { createVaultBackend } from './backends/vault.ts';
+import { createEnvBackend } from './backends/env.ts';
+import { createFileBackend } from './backends/file.ts';
+import { createInjectSecretsStage } from '../pipeline/stages/inject-secrets.ts';
+import type { Rand } from './crypto.ts';
+
+export { SecretsConfigSchema, type SecretsConfig } from './grants.ts';
+export { SecretRedactor, StreamingRedactor } from './redact.ts';
+export { loadMasterKey } from './master-key.ts';
+export { deferredLink } from './server-secrets.ts';
+
+/**
+ * The secrets module, wired: key and secret services, backends, grants, the values
+ * injected so far (for redaction), the pipeline stage and the server-config resolver.
+ */
+export function createSecrets(deps: { store: Store; audit: { append(e: AuditEventInput): Promise<number> }; config: SecretsConfig; masterKey: Buffer; env?: NodeJS.ProcessEnv; rand?: Rand; fetch?: typeof fetch }) {
+  const env = deps.env ?? process.env;
+  const keys = createKeyService({ store: deps.store, audit: deps.audit, masterKey: deps.masterKey, ...(deps.rand ? { rand: deps.rand } : {}) });
+  const secrets = createSecretService({ store: deps.store, keys, audit: deps.audit, ...(deps.rand ? { rand: deps.rand } : {}) });
+  const v = deps.config.vault;
+  let vault;
+  if (v) {
+    const auth =
+      v.auth.method === 'token'
+        ? { method: 'token' as const, token: env[v.auth.tokenEnv] ?? '' }
+        : { method: 'approle' as const, roleId: v.auth.roleId, secretId: env[v.auth.secretIdEnv] ?? '', mount: v.auth.mount };
+    if ((auth.method === 'token' && !auth.token) || (auth.method === 'approle' && !auth.secretId)) {
+      throw new FlowLinkError('config_invalid', `secrets.vault: set $${v.auth.method === 'token' ? v.auth.tokenEnv : v.auth.secretIdEnv} for Vault ${v.auth.method} auth`);
+    }
+    vault = createVaultBackend({ address: v.address, namespace: v.namespace, auth, cacheTtlMs: v.cacheTtl, timeoutMs: v.timeout, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  }
+  const resolver = createResolver({ secrets, backends: { vault, env: createEnvBackend(env), file: createFileBackend({ roots: deps.config.fileRoots }) } });
+  const grants = createGrantChecker({ config: deps.config.grants, db: deps.store });
+  const values = new InjectedValues();
+  const server = createServerSecrets({ resolver, values, audit: deps.audit });
+
+  return {
+    keys,
+    secrets,
+    resolver,
+    grants,
+    values,
+    /** The pipeline stage (order.ts: innermost, just before forward). */
+    stage: (): Stage => createInjectSecretsStage({ resolver, grants, values, audit: deps.audit }),
+    resolveServerSecrets: server.resolveServerSecrets,
+    /** For the gateway: redacts notifications (progress, log messages) and errors sent to an org's agents. */
+    redactorFor: (orgId: string) => values.forOrg(orgId),
+    /** A pino destination that takes every injected value out of each log line before writing it to `dest`. */
+    logDestination(dest: NodeJS.WritableStream): Writable {
+      return new Writable({
+        write(chunk: Buffer | string, _enc, cb) {
+          dest.write(values.all().redact(chunk.toString()), () => cb());
+        },
+      });
+    },
+  };
+}
+
+export type Secrets = ReturnType<typeof createSecrets>;
