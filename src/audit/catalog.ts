@@ -33,6 +33,23 @@ const toolData = z.looseObject({ server: s(128), tool: s(256).optional(), hash: 
 const keyData = z.strictObject({ key_id: id, previous_key_id: id.nullable(), algorithm: z.literal('ed25519') });
 const secretKeyData = z.strictObject({ key_id: id, fingerprint: s(64) });
 const secretGrantData = z.strictObject({ grant_id: id, secret: s(128), agents: z.array(s(128)).max(100), servers: z.array(s(128)).max(100) });
+const approvalData = z.strictObject({
+  request_id: id,
+  server: s(128),
+  tool: s(256),
+  call_sha256: sha256,
+  channel: s(32).optional(),
+  session_id: id.nullable().optional(),
+  risk: z.number().nullable().optional(),
+  rule: s(256).nullable().optional(),
+  reason: s(2048).nullable().optional(),
+  approvals: z.number().int().nonnegative().optional(),
+  required: z.number().int().positive().optional(),
+  scope: z.enum(['once', 'session']).optional(),
+  to: s(128).optional(),
+  actor_name: s(256).optional(),
+});
+const linkData = z.strictObject({ provider: z.enum(['slack', 'telegram']), external_id: s(128), user_id: id });
 
 export const AuditCatalog = {
   'call.completed': { code: 'FL-CALL-0001', severity: 'info', schema: callData, description: 'A tool call ran (or failed) and its result reached the agent' },
@@ -84,6 +101,17 @@ export const AuditCatalog = {
   },
   'secret.grant.added': { code: 'FL-SECRET-0009', severity: 'medium', schema: secretGrantData, description: 'Agents were allowed to use secrets on servers' },
   'secret.grant.removed': { code: 'FL-SECRET-0010', severity: 'medium', schema: secretGrantData, description: 'A secret grant was removed' },
+  'approval.requested': { code: 'FL-APPROVAL-0001', severity: 'medium', schema: approvalData, description: 'A tool call is held until a person approves or denies it' },
+  'approval.notified': { code: 'FL-APPROVAL-0002', severity: 'info', schema: approvalData, description: 'An approval request was announced on a channel (web, Slack, Telegram)' },
+  'approval.viewed': { code: 'FL-APPROVAL-0003', severity: 'info', schema: approvalData, description: 'A person opened an approval request' },
+  'approval.approved': { code: 'FL-APPROVAL-0004', severity: 'medium', schema: approvalData, description: 'A person approved a held call (a vote; the request is approved once enough votes are in)' },
+  'approval.denied': { code: 'FL-APPROVAL-0005', severity: 'medium', schema: approvalData, description: 'A person denied a held call; the agent got the reason' },
+  'approval.expired': { code: 'FL-APPROVAL-0006', severity: 'medium', schema: approvalData, description: 'Nobody decided in time; the held call was denied' },
+  'approval.escalated': { code: 'FL-APPROVAL-0007', severity: 'medium', schema: approvalData, description: 'An unanswered request was escalated to another group' },
+  'approval.cancelled': { code: 'FL-APPROVAL-0008', severity: 'info', schema: approvalData, description: 'The agent withdrew its held call (cancelled or disconnected)' },
+  'approval.failed': { code: 'FL-APPROVAL-0009', severity: 'medium', schema: approvalData, description: 'The instance holding the call stopped or died; the request was closed unanswered' },
+  'approval.rule_suggested': { code: 'FL-APPROVAL-0010', severity: 'medium', schema: approvalData, description: 'A person asked to always allow a call: a policy rule was suggested for review (not applied)' },
+  'approval.link_created': { code: 'FL-APPROVAL-0011', severity: 'medium', schema: linkData, description: 'A Slack or Telegram account was linked to a FlowLink user for approvals' },
 } as const satisfies Record<string, { code: string; severity: AuditSeverity; schema: z.ZodType; description: string }>;
 
 export type AuditKind = keyof typeof AuditCatalog;

@@ -20,6 +20,11 @@ export interface CallContext {
   readonly decision: Record<string, unknown>;
   /** Sends the call to the upstream server; only the forward stage calls it. */
   readonly forward: (args: Record<string, unknown>) => Promise<JsonRpcResponse>;
+  /**
+   * Sends `notifications/progress` for this call to the agent (set by the router when the
+   * call's `_meta.progressToken` exists); the approval stage uses it while a call waits.
+   */
+  readonly progress?: (n: { progress: number; total?: number; message?: string }) => void;
 }
 
 /** A stage wraps the rest of the pipeline: it may stop the call, change it, or look at its outcome. */
