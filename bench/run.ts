@@ -42,6 +42,7 @@ async function shieldBench(): Promise<{ rows?: ShieldRow[]; note?: string }> {
 
 async function main() {
   const t0 = performance.now();
+  const extra: { title: string; rows?: ShieldRow[]; note?: string }[] = [];
   const out: { quick: boolean; node: string; relay?: RelayResult; relayError?: string; shield?: ShieldRow[]; shieldNote?: string; audit?: AuditBenchRow[]; auditError?: string; policy?: ShieldRow[]; policyError?: string; elapsedMs?: number } = {
     quick,
     node: process.version,
@@ -72,6 +73,26 @@ async function main() {
   } catch (err) {
     out.policyError = (err as Error).stack ?? String(err);
   }
+
+  // Benches of later modules: each file exports run<Name>Bench({quick}) → rows of p50/p99.
+  for (const [title, file, fn] of [
+    ['Hooks', 'hooks.bench.ts', 'runHooksBench'],
+    ['Approvals', 'approvals.bench.ts', 'runApprovalsBench'],
+  ] as const) {
+    log(`${title.toLowerCase()} bench…`);
+    const path = fileURLToPath(new URL(`./${file}`, import.meta.url));
+    if (!existsSync(path)) {
+      extra.push({ title, note: `skipped: bench/${file} is not there` });
+      continue;
+    }
+    try {
+      const mod = (await import(pathToFileURL(path).href)) as Record<string, (o: { quick: boolean }) => Promise<ShieldRow[]>>;
+      extra.push({ title, rows: await mod[fn]!({ quick }) });
+    } catch (err) {
+      extra.push({ title, note: `failed: ${(err as Error).stack ?? String(err)}` });
+    }
+  }
+  (out as Record<string, unknown>).more = extra;
   out.elapsedMs = performance.now() - t0;
 
   if (json) {
@@ -92,6 +113,11 @@ async function main() {
   parts.push('', 'Policy and rate limits');
   if (out.policy) parts.push(table([['name', 'p50', 'p99', 'unit'], ...out.policy.map((r) => [r.name, fmt(r.p50, 2), fmt(r.p99, 2), r.unit])]));
   else parts.push(`Policy bench failed: ${out.policyError}`);
+  for (const e of extra) {
+    parts.push('', e.title);
+    if (e.rows) parts.push(table([['name', 'p50', 'p99', 'unit'], ...e.rows.map((r) => [String(r.name), fmt(Number(r.p50), 2), fmt(Number(r.p99), 2), String(r.unit)])]));
+    if (e.note) parts.push(e.note);
+  }
   parts.push('', `Total bench time: ${fmt(out.elapsedMs / 1000, 1)} s`);
   process.stdout.write(parts.join('\n') + '\n');
 }

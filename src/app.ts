@@ -20,6 +20,7 @@ import { createPinService, type PinService } from './shield/pins.service.ts';
 import { createSessionRisk } from './shield/session-risk.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { policyRoutes } from './http/policy.routes.ts';
+import { registerDecideApi } from './http/decide.routes.ts';
 import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
@@ -160,6 +161,9 @@ export async function createFlowLink(opts: {
     signup: id.signup,
     routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds })],
   });
+  // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
+  // stays below the hook client's own timeout, so the agent always gets an answer.
+  registerDecideApi(app, { authenticate, decide: (i) => decideCall(pipeline, i), maxWaitMs: 100_000, onTimeout: 'deny', logger });
   app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
 
   return {

@@ -7,10 +7,9 @@ import { openStore } from '../../src/store/open.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { DEFAULT_ORG } from '../../src/identity/agents.service.ts';
 import { createEdgeAuth } from '../../src/gateway/auth.ts';
-import { buildPipeline } from '../../src/pipeline/order.ts';
-import { decideCall, type DecideInput, type DecideOutcome } from '../../src/pipeline/decide.ts';
-import { createSessionRisk } from '../../src/shield/session-risk.ts';
+import type { DecideInput, DecideOutcome } from '../../src/pipeline/decide.ts';
 import { registerDecideApi } from '../../src/http/decide.routes.ts';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { ROOT } from '../helpers/flowlink.ts';
 
 export const FIXTURES = resolve(ROOT, 'test/hooks/fixtures');
@@ -25,38 +24,28 @@ export interface HookFlowLink {
   stop(): Promise<void>;
 }
 
-/**
- * A FlowLink with POST /api/v1/decide registered before listen (app.ts does not wire it yet).
- * Uses `fl.decide` when app.ts exposes it, else builds the pipeline from the instance's parts.
- */
+/** A FlowLink (which serves POST /api/v1/decide) with one agent; see the comment on `opts.decide`. */
 export async function startHookFlowLink(opts: { maxWaitMs?: number; onTimeout?: 'ask' | 'deny'; decide?: (i: DecideInput) => Promise<DecideOutcome> } = {}): Promise<HookFlowLink> {
   const config = ConfigSchema.parse({ listen: { port: 0 }, servers: {} });
   const store = await openStore({ data: 'memory://' });
   const fl = await createFlowLink({ config, baseDir: ROOT, store, logger: silentLogger });
-  const exposed = (fl as Partial<Pick<FlowLink, 'decide'>>).decide;
-  let decide = opts.decide ?? exposed;
-  if (!decide) {
-    const pipeline = buildPipeline({
-      audit: fl.audit,
-      agents: fl.agents,
-      limiter: fl.limiter,
-      policy: fl.policy,
-      labels: () => undefined,
-      shieldThresholds: config.shield.thresholds,
-      shield: fl.shield && fl.pins ? { shield: fl.shield, pins: fl.pins, sessionRisk: createSessionRisk(), labels: () => ({}), injectionRisk: 40 } : undefined,
-    });
-    decide = (i) => decideCall(pipeline, i);
+  // FlowLink serves the decide route itself; a custom decide (e.g. one that never answers,
+  // to test the wait limit) gets the same route on an app of its own.
+  let extra: FastifyInstance | undefined;
+  if (opts.decide) {
+    extra = Fastify({ logger: false });
+    registerDecideApi(extra, { authenticate: createEdgeAuth({ agents: fl.agents, anonymous: { enabled: false, agent: 'anonymous' } }), decide: opts.decide, maxWaitMs: opts.maxWaitMs ?? 5_000, ...(opts.onTimeout ? { onTimeout: opts.onTimeout } : {}) });
   }
-  registerDecideApi(fl.app, { authenticate: createEdgeAuth({ agents: fl.agents, anonymous: { enabled: false, agent: 'anonymous' } }), decide, maxWaitMs: opts.maxWaitMs ?? 5_000, ...(opts.onTimeout ? { onTimeout: opts.onTimeout } : {}) });
   const org = await fl.agents.ensureOrg(DEFAULT_ORG);
   const { token } = await fl.agents.create(org.id, `hook-agent-${Math.random().toString(36).slice(2, 8)}`);
-  const url = await fl.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await (extra ?? fl.app).listen({ host: '127.0.0.1', port: 0 });
   return {
     fl,
     url,
     token,
     orgId: org.id,
     async stop() {
+      await extra?.close();
       await fl.close();
       await store.close();
     },
