@@ -157,6 +157,10 @@ export const approvalsRepo = {
     ).map(toRequest);
   },
 
+  async heldBy(q: Queryable, instanceId: string): Promise<string[]> {
+    return (await q.query<{ id: string }>(`SELECT id FROM approval_requests WHERE state = 'pending' AND instance_id = $1`, [instanceId])).map((r) => r.id);
+  },
+
   async heartbeat(q: Queryable, instanceId: string, now: Date): Promise<void> {
     await q.query(`INSERT INTO approval_instances (id, heartbeat_at) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at`, [instanceId, now.toISOString()]);
   },

@@ -187,7 +187,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     async stop(): Promise<void> {
       stopped = true;
       if (beat) clearInterval(beat);
-      for (const id of [...waiters.keys()]) await close(id, 'failed', 'the FlowLink instance holding the call is shutting down').catch(() => {});
+      const held = new Set([...waiters.keys(), ...(await approvalsRepo.heldBy(store, instanceId).catch(() => []))]);
+      for (const id of held) await close(id, 'failed', 'the FlowLink instance holding the call is shutting down').catch(() => {});
       await approvalsRepo.removeInstance(store, instanceId).catch(() => {});
       await unlisten?.();
     },
@@ -238,6 +239,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       return new Promise((resolve) => {
         void approvalsRepo.get(store, id).then((r) => {
           if (!r) return;
+          if (stopped && r.state === 'pending') void close(id, 'failed', 'the FlowLink instance holding the call is shutting down');
           const timer = setTimeout(() => void close(id, 'expired', `no decision within ${Math.round(expiryMs / 1000)}s`), Math.max(0, Date.parse(r.expiresAt) - now()));
           timer.unref();
           waiters.set(id, { resolve, timer });

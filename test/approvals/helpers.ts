@@ -39,7 +39,7 @@ export interface Node {
   url: string;
   orgId: string;
   store: Store;
-  stop(opts?: { keepStore?: boolean }): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
@@ -116,12 +116,12 @@ export async function startNode(opts: { servers: Record<string, unknown>; approv
     url,
     orgId: org.id,
     store,
-    async stop(o = {}) {
+    async stop() {
       await approvals.stop();
       sessions.closeAll();
       await app.close();
       await fl.close();
-      if (!o.keepStore && !opts.store) await store.close();
+      if (!opts.store) await store.close();
     },
   };
 }
