@@ -11,8 +11,10 @@ function parseDurationMs(s: string): number {
 }
 
 /**
- * `approvals:` in flowlink.yaml. Without it (or with `enabled: false`) a call that needs
- * approval is refused, as before. Chat channels are optional; the web queue is always on.
+ * `approvals:` in flowlink.yaml, embedded as `approvals: ApprovalsConfigSchema.optional()`.
+ * Without the key (or with `enabled: false`) a call that needs approval is refused, as
+ * before; with it (`approvals: {}` is enough) such calls wait for a person. Chat channels
+ * are optional; the web queue is always on.
  */
 export const ApprovalsConfigSchema = z
   .strictObject({
@@ -52,7 +54,6 @@ export const ApprovalsConfigSchema = z
         apiRoot: z.string().url().optional(),
       })
       .optional(),
-  })
-  .default({ enabled: true, expiry: 15 * 60_000, progressInterval: 10_000, heartbeat: 5_000 });
+  });
 
 export type ApprovalsConfig = z.output<typeof ApprovalsConfigSchema>;
