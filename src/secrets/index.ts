@@ -19,12 +19,16 @@ export { SecretsConfigSchema, type SecretsConfig } from './grants.ts';
 export { SecretRedactor, StreamingRedactor } from './redact.ts';
 export { loadMasterKey } from './master-key.ts';
 export { deferredLink } from './server-secrets.ts';
+export { InjectedValues } from './values.ts';
+
+/** For pino's `hooks.streamWrite`: every injected value taken out of each log line. */
+export const redactLogLine = (values: InjectedValues) => (line: string): string => values.all().redact(line);
 
 /**
  * The secrets module, wired: key and secret services, backends, grants, the values
  * injected so far (for redaction), the pipeline stage and the server-config resolver.
  */
-export function createSecrets(deps: { store: Store; audit: { append(e: AuditEventInput): Promise<number> }; config: SecretsConfig; masterKey: Buffer; env?: NodeJS.ProcessEnv; rand?: Rand; fetch?: typeof fetch }) {
+export function createSecrets(deps: { store: Store; audit: { append(e: AuditEventInput): Promise<number> }; config: SecretsConfig; masterKey: Buffer | undefined; values?: InjectedValues; env?: NodeJS.ProcessEnv; rand?: Rand; fetch?: typeof fetch }) {
   const env = deps.env ?? process.env;
   const keys = createKeyService({ store: deps.store, audit: deps.audit, masterKey: deps.masterKey, ...(deps.rand ? { rand: deps.rand } : {}) });
   const secrets = createSecretService({ store: deps.store, keys, audit: deps.audit, ...(deps.rand ? { rand: deps.rand } : {}) });
@@ -42,7 +46,7 @@ export function createSecrets(deps: { store: Store; audit: { append(e: AuditEven
   }
   const resolver = createResolver({ secrets, backends: { vault, env: createEnvBackend(env), file: createFileBackend({ roots: deps.config.fileRoots }) } });
   const grants = createGrantChecker({ config: deps.config.grants, db: deps.store });
-  const values = new InjectedValues();
+  const values = deps.values ?? new InjectedValues();
   const server = createServerSecrets({ resolver, values, audit: deps.audit });
 
   return {

@@ -12,7 +12,8 @@ import {
 export interface KeysDeps {
   store: Store;
   audit: { append(e: AuditEventInput): Promise<number> };
-  masterKey: Buffer;
+  /** Undefined when no master key is configured: every key operation then fails with secrets_unavailable. */
+  masterKey: Buffer | undefined;
   rand?: Rand;
 }
 
@@ -38,10 +39,16 @@ export function createKeyService(deps: KeysDeps) {
   const actorOf = (a: Actor) => ({ type: a.type, id: a.id });
   const info = (r: OrgKeyRow): KeyInfo => ({ keyId: r.key_id, fingerprint: r.fingerprint, state: r.state, createdAt: r.created_at });
 
+  function master(): Buffer {
+    if (!deps.masterKey) throw new FlowLinkError('secrets_unavailable', 'secrets are not set up on this instance: no master key (set FLOWLINK_MASTER_KEY)');
+    return deps.masterKey;
+  }
+
   async function createKey(orgId: string, state: 'active') {
+    const masterKey = master();
     const pair = generateOrgKeyPair(rand);
     const keyId = `sk_${randomId()}`;
-    const sealed = packPrivateKey(sealPrivateKey(pair.privateKey, deps.masterKey, orgId, keyId, rand));
+    const sealed = packPrivateKey(sealPrivateKey(pair.privateKey, masterKey, orgId, keyId, rand));
     pair.privateKey.fill(0);
     const row = { org_id: orgId, key_id: keyId, public_key: pair.publicKey.toString('base64'), sealed_private_key: sealed, fingerprint: fingerprint(pair.publicKey), state };
     return row;
@@ -83,7 +90,7 @@ export function createKeyService(deps: KeysDeps) {
     if (!row || row.state === 'retired' || !row.sealed_private_key) throw new FlowLinkError('secrets_unavailable', 'the key this secret was encrypted with is not available');
     let key: Buffer;
     try {
-      key = openPrivateKey(unpackPrivateKey(row.sealed_private_key), deps.masterKey, orgId, keyId);
+      key = openPrivateKey(unpackPrivateKey(row.sealed_private_key), master(), orgId, keyId);
     } catch (err) {
       if (err instanceof SecretCryptoError) throw new FlowLinkError('secrets_unavailable', 'the organization key cannot be opened with this master key (was FLOWLINK_MASTER_KEY changed?)');
       throw err;

@@ -1,6 +1,6 @@
 /**
  * Redaction of known secret values (pure). Every injected value is searched for in the
- * forms it commonly takes on its way back: as is, JSON-escaped (once and twice, and with
+ * forms it commonly takes on its way back: as is, JSON-escaped (up to three levels deep, and with
  * \u escapes), base64 and base64url (whole, and the three byte alignments it has inside a
  * longer encoded text), hex (both cases) and URL-encoded (both percent cases, and form
  * encoding). A match becomes `[secret:NAME]`.
@@ -31,10 +31,13 @@ export function encodings(value: string): string[] {
   const json = JSON.stringify(value).slice(1, -1);
   const asciiJson = json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const url = encodeURIComponent(value);
+  // JSON inside JSON inside JSON (a tool's text that quotes a JSON string) escapes again at every level.
+  const json2 = JSON.stringify(json).slice(1, -1);
   const derived = [
     json,
     asciiJson,
-    JSON.stringify(json).slice(1, -1),
+    json2,
+    JSON.stringify(json2).slice(1, -1),
     ...b64Cores(bytes, false),
     ...b64Cores(bytes, true),
     bytes.toString('hex'),
@@ -57,9 +60,12 @@ export class SecretRedactor {
   readonly maxLength: number;
   private readonly re: RegExp | undefined;
   private readonly names = new Map<string, string>();
+  private readonly secrets: KnownSecret[];
+  private binary: SecretRedactor | undefined;
 
   constructor(secrets: Iterable<KnownSecret>) {
-    for (const s of secrets) for (const e of encodings(s.value)) if (!this.names.has(e)) this.names.set(e, s.name);
+    this.secrets = [...secrets];
+    for (const s of this.secrets) for (const e of encodings(s.value)) if (!this.names.has(e)) this.names.set(e, s.name);
     const forms = [...this.names.keys()].sort((a, b) => b.length - a.length);
     this.maxLength = forms[0]?.length ?? 0;
     // Longest first, so at any position the longest form wins (alternation is ordered).
@@ -80,10 +86,24 @@ export class SecretRedactor {
     return text.replace(this.re, (m) => this.label(m));
   }
 
+  /**
+   * Redacts base64 content (an image's `data`, a resource's `blob`) inside its bytes and
+   * re-encodes it, so the field stays valid base64. If an encoded form is still there
+   * afterwards (base64 of base64, say), the whole field is replaced.
+   */
+  redactBase64(data: string): string {
+    if (!this.re || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) return this.redact(data);
+    this.binary ??= new SecretRedactor(this.secrets.map((s) => ({ name: s.name, value: Buffer.from(s.value, 'utf8').toString('latin1') })));
+    const text = Buffer.from(data, 'base64').toString('latin1');
+    const out = this.binary.redact(text);
+    const encoded = out === text ? data : Buffer.from(out, 'latin1').toString('base64');
+    return this.redact(encoded) === encoded ? encoded : Buffer.from('[secret:redacted]').toString('base64');
+  }
+
   /** Redacts every string (keys included) in a JSON-like value; returns the same object when nothing matched. */
-  redactJson<T>(value: T, depth = 0): T {
+  redactJson<T>(value: T, depth = 0, key?: string): T {
     if (!this.re) return value;
-    if (typeof value === 'string') return this.redact(value) as T;
+    if (typeof value === 'string') return ((key === 'data' || key === 'blob') ? this.redactBase64(value) : this.redact(value)) as T;
     if (depth > 64 || value === null || typeof value !== 'object') return value;
     if (Array.isArray(value)) {
       let changed = false;
@@ -98,7 +118,7 @@ export class SecretRedactor {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const rk = this.redact(k);
-      const rv = this.redactJson(v, depth + 1);
+      const rv = this.redactJson(v, depth + 1, k);
       if (rk !== k || rv !== v) changed = true;
       out[rk] = rv;
     }
