@@ -21,6 +21,7 @@ import { createSessionRisk } from './shield/session-risk.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { policyRoutes } from './http/policy.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
+import { wireApprovals } from './approvals/wire.ts';
 import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
@@ -87,7 +88,10 @@ export async function createFlowLink(opts: {
   const limiter = createRateLimiterFromConfig(config.rateLimits ?? RateLimitsConfigSchema.parse({}), { logger, onBackendState: (up) => metrics.rateLimitBackendUp.set(up ? 1 : 0) });
   limiter.configure(policy.current().document.rateLimits.limits);
   policy.onChange((p) => limiter.configure(p.document.rateLimits.limits));
+  const approvals = config.approvals?.enabled ? wireApprovals({ config: config.approvals, store, audit, logger }) : undefined;
+  await approvals?.start();
   const pipeline = buildPipeline({
+    approvals,
     audit,
     agents,
     limiter,
@@ -150,7 +154,7 @@ export async function createFlowLink(opts: {
   await registerMcpWebSocket(app, { legacy, sessions, registry, authenticate, checkHost, maxBytes: config.limits.maxBodyBytes, onSessions: () => metrics.sessions.set(sessions.size) });
   registerHealth(app, { registry, audit, metrics, sessions: () => sessions.size });
   const id = config.identity;
-  registerIdentityApi(app, {
+  const identityApi = registerIdentityApi(app, {
     store,
     agents,
     logger,
@@ -161,6 +165,7 @@ export async function createFlowLink(opts: {
     signup: id.signup,
     routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds })],
   });
+  approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
   // stays below the hook client's own timeout, so the agent always gets an answer.
   registerDecideApi(app, { authenticate, decide: (i) => decideCall(pipeline, i), maxWaitMs: 100_000, onTimeout: 'deny', logger });
@@ -180,6 +185,8 @@ export async function createFlowLink(opts: {
     decide: (input) => decideCall(pipeline, input),
     async close() {
       shuttingDown = true;
+      // Held calls end first (their requests are marked failed), so they do not keep the grace period busy.
+      await approvals?.stop();
       const deadline = Date.now() + config.limits.shutdownGrace;
       while (registry.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       sessions.closeAll();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ShieldConfigSchema } from '../shield/config.ts';
 import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
+import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
 
 /**
  * Boot settings: one schema, validated at start. Every object is strict, so an unknown
@@ -112,6 +113,11 @@ export const ConfigSchema = z.strictObject({
   policies: PoliciesConfigSchema.optional(),
   /** Token buckets and daily quotas per org, agent, server, tool (docs/policy.md). */
   rateLimits: RateLimitsConfigSchema.optional(),
+  /**
+   * The human approval queue (docs/approvals.md): web, Slack, Telegram. Without this key a
+   * call that needs approval is refused; `approvals: {}` turns the queue on.
+   */
+  approvals: ApprovalsConfigSchema.optional(),
   /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
   shield: ShieldConfigSchema.default({ enabled: true }),
 });

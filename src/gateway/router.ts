@@ -57,6 +57,7 @@ export function createRouter(deps: RouterDeps) {
     const args = (params.arguments ?? {}) as Record<string, unknown>;
     if (typeof args !== 'object' || args === null || Array.isArray(args)) return errorResponse(req.id, JsonRpcCode.InvalidParams, '"arguments" must be an object');
     const started = performance.now();
+    const progressToken = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
     const res = await runPipeline(deps.pipeline, {
       callId: `call_${randomId()}`,
       requestId: req.id,
@@ -70,6 +71,9 @@ export function createRouter(deps: RouterDeps) {
       startedAt: new Date(),
       signal: o.signal,
       decision: {},
+      ...(progressToken !== undefined
+        ? { progress: (n: { progress: number; total?: number; message?: string }) => o.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...n } }, req.id) }
+        : {}),
       forward: (finalArgs) => forward(o, server, { id: req.id, method: 'tools/call', params: { ...params, name: tool, arguments: finalArgs } }),
     });
     deps.onCall?.(server, tool, performance.now() - started, 'error' in res ? 'error' : (res.result as { isError?: boolean }).isError ? 'tool_error' : 'ok');

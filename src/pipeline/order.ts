@@ -10,6 +10,7 @@ import { createPolicyStage } from './stages/policy.ts';
 import type { RateLimiter } from '../ratelimit/limiter.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import type { Thresholds } from '../shield/types.ts';
+import type { Approvals } from '../approvals/wire.ts';
 import { createScanResultStage } from './stages/scan-result.ts';
 import type { Shield } from '../shield/index.ts';
 import type { PinService } from '../shield/pins.service.ts';
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   policy: PolicyService;
   labels: (server: string) => Record<string, string> | undefined;
   shieldThresholds?: Thresholds | undefined;
+  /** The approval queue, when configured; without it a call that needs a human is refused. */
+  approvals?: Pick<Approvals, 'stage'> | undefined;
   /** Absent when Shield is disabled in the config. */
   shield?: { shield: Shield; pins: PinService; sessionRisk: SessionRisk; labels: (server: string) => Record<string, string>; injectionRisk: number } | undefined;
 }
@@ -53,8 +56,11 @@ export function buildPipeline(deps: PipelineDeps): Stage[] {
     ...(deps.shield ? [createShieldStage(deps.shield)] : []),
     // 5. Policy decides who may do what, combines that with Shield's verdict (strictest wins;
     //    a recorded exception may waive named Shield rules) and enforces the result.
-    createPolicyStage({ current: deps.policy.current, serverLabels: deps.labels, ...(deps.shieldThresholds ? { shieldThresholds: deps.shieldThresholds } : {}) }),
-    // 6. Scan the result on its way back: innermost, so every stage above sees (and the
+    createPolicyStage({ current: deps.policy.current, serverLabels: deps.labels, deferApprovals: deps.approvals !== undefined, ...(deps.shieldThresholds ? { shieldThresholds: deps.shieldThresholds } : {}) }),
+    // 6. A human decides calls that need one; the request is bound to the hash of the exact
+    //    call and shows the arguments with secret values redacted.
+    ...(deps.approvals ? [deps.approvals.stage(deps.shield ? redactWith(deps.shield.shield) : undefined)] : []),
+    // 7. Scan the result on its way back: innermost, so every stage above sees (and the
     //    audit log stores) only redacted output.
     ...(deps.shield ? [createScanResultStage({ shield: deps.shield.shield, sessionRisk: deps.shield.sessionRisk, audit: deps.audit, injectionRisk: deps.shield.injectionRisk })] : []),
     // Last: send the call to the upstream server.
