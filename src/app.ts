@@ -7,7 +7,7 @@ import { createAuditWriter, type AuditWriter } from './audit/audit.writer.ts';
 import { buildPipeline } from './pipeline/order.ts';
 import { createRegistry, type Registry } from './gateway/registry.ts';
 import { createRouter } from './gateway/router.ts';
-import { createSessionStore } from './gateway/session.ts';
+import { createSessionStore, AgentSession } from './gateway/session.ts';
 import { createLegacyService } from './gateway/mcp-service.ts';
 import { createModernService } from './gateway/modern-service.ts';
 import { createEdgeAuth, createHostCheck } from './gateway/auth.ts';
@@ -22,6 +22,9 @@ import { registerIdentityApi } from './http/identity.routes.ts';
 import { policyRoutes } from './http/policy.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
 import { wireApprovals } from './approvals/wire.ts';
+import { createSecrets, loadMasterKey, SecretsConfigSchema, type InjectedValues, type Secrets } from './secrets/index.ts';
+import { FlowLinkError } from './lib/errors.ts';
+import { DEFAULT_ORG } from './identity/agents.service.ts';
 import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
@@ -42,6 +45,7 @@ export interface FlowLink {
   pins: PinService | undefined;
   policy: PolicyService;
   limiter: RateLimiter;
+  secrets: Secrets;
   /** Runs an action reported by a hook through every stage without executing it. */
   decide(input: DecideInput): Promise<DecideOutcome>;
   /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
@@ -61,6 +65,10 @@ export async function createFlowLink(opts: {
   configFile?: string | undefined;
   /** The embedded store's folder: audit signing keys live there. Undefined for PostgreSQL or in-memory stores. */
   dataDir?: string | undefined;
+  /** Demo mode: a missing master key is generated in dataDir instead of refused. */
+  demo?: boolean;
+  /** Injected values, shared with the logger's redaction (see src/cli/start.ts). */
+  secretValues?: InjectedValues;
 }): Promise<FlowLink> {
   const { config, store, logger } = opts;
   const metrics = createMetrics();
@@ -70,7 +78,24 @@ export async function createFlowLink(opts: {
   // Signed checkpoints make truncation of the log's tail detectable (docs/audit.md).
   const checkpointer = createCheckpointer({ store, keys: createAuditKeys({ store, dir: opts.dataDir, envKey: process.env[SIGNING_KEY_ENV] || undefined }), logger });
   checkpointer.start();
-  const registry = createRegistry({ servers: config.servers, baseDir: opts.baseDir, logger, onState: (s, st) => metrics.upstreamUp.set({ server: s }, st === 'ready' ? 1 : 0) });
+  // Secrets: a weak master key is always refused; a missing one only when secrets are in use (outside demo mode).
+  const master = loadMasterKey({ env: process.env, demo: opts.demo ?? false, dataDir: opts.dataDir });
+  // (The secrets section always parses to an object; "in use" means grants, Vault, or placeholders in server configs.)
+  const usesSecrets = (config.secrets?.grants.length ?? 0) > 0 || config.secrets?.vault !== undefined || JSON.stringify(config.servers).includes('{{secret');
+  if (!master.ok && (master.code !== 'missing' || usesSecrets)) throw new FlowLinkError('master_key_invalid', master.message);
+  if (master.ok && master.warning) logger.warn(master.warning);
+  const secrets = createSecrets({ store, audit, config: config.secrets ?? SecretsConfigSchema.parse({}), masterKey: master.ok ? master.key : undefined, ...(opts.secretValues ? { values: opts.secretValues } : {}) });
+  // Servers in the config belong to the installation: their env/header secrets come from the default org.
+  const configOrg = (await agents.ensureOrg(DEFAULT_ORG)).id;
+  const registry = createRegistry({
+    servers: config.servers,
+    baseDir: opts.baseDir,
+    logger,
+    serverSecrets: (cfg, name) => secrets.resolveServerSecrets(cfg, configOrg, name),
+    // Notifications (progress, log lines) carry what the upstream saw: redact per org (every value for stateless peers).
+    redact: (peer, n) => (peer instanceof AgentSession ? secrets.redactorFor(peer.identity.orgId) : secrets.values.all()).redactJson(n),
+    onState: (s, st) => metrics.upstreamUp.set({ server: s }, st === 'ready' ? 1 : 0),
+  });
   let shield: Shield | undefined;
   let pins: PinService | undefined;
   if (config.shield.enabled) {
@@ -91,6 +116,7 @@ export async function createFlowLink(opts: {
   const approvals = config.approvals?.enabled ? wireApprovals({ config: config.approvals, store, audit, logger }) : undefined;
   await approvals?.start();
   const pipeline = buildPipeline({
+    secrets: secrets.stage(),
     approvals,
     audit,
     agents,
@@ -182,6 +208,7 @@ export async function createFlowLink(opts: {
     pins,
     policy,
     limiter,
+    secrets,
     decide: (input) => decideCall(pipeline, input),
     async close() {
       shuttingDown = true;

@@ -5,6 +5,7 @@ import { print } from './args.ts';
 import { resolveConfig, openConfiguredStore } from './context.ts';
 import { createFlowLink } from '../app.ts';
 import { createLogger } from '../lib/logger.ts';
+import { InjectedValues, redactLogLine } from '../secrets/index.ts';
 import { DEFAULT_ORG } from '../identity/agents.service.ts';
 
 const DEMO_AGENT = 'demo-agent';
@@ -28,10 +29,12 @@ store in --data (default ./.flowlink).`,
       cfg.listen.port = port;
     }
     if (values.host) cfg.listen.host = values.host as string;
-    const logger = createLogger();
+    // Injected secret values are taken out of every log line FlowLink writes.
+    const secretValues = new InjectedValues();
+    const logger = createLogger({ streamWrite: redactLogLine(secretValues) });
     const store = await openConfiguredStore(io, loaded, values.data as string | undefined);
     const dataDir = store.kind === 'pglite' ? (values.data ? resolve(io.cwd, values.data as string) : resolve(loaded.baseDir, cfg.store.data)) : undefined;
-    const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger, dataDir, configFile: loaded.file });
+    const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger, dataDir, configFile: loaded.file, demo: loaded.demo, secretValues });
     const org = await fl.agents.ensureOrg(DEFAULT_ORG);
     let demoToken: string | undefined;
     if (loaded.demo) {

@@ -3,6 +3,7 @@ import { ShieldConfigSchema } from '../shield/config.ts';
 import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
+import { SecretsConfigSchema } from '../secrets/grants.ts';
 
 /**
  * Boot settings: one schema, validated at start. Every object is strict, so an unknown
@@ -118,6 +119,8 @@ export const ConfigSchema = z.strictObject({
    * call that needs approval is refused; `approvals: {}` turns the queue on.
    */
   approvals: ApprovalsConfigSchema.optional(),
+  /** Secrets: grants of secrets to agents on servers, Vault, file roots (docs/secrets.md). */
+  secrets: SecretsConfigSchema.optional(),
   /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
   shield: ShieldConfigSchema.default({ enabled: true }),
 });

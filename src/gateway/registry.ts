@@ -5,6 +5,8 @@ import { createStdioLink } from './stdio-link.ts';
 import { createHttpLink } from './http-link.ts';
 import { FlowLinkError } from '../lib/errors.ts';
 import { AgentSession } from './session.ts';
+import { deferredLink } from '../secrets/server-secrets.ts';
+import type { JsonRpcNotification } from './jsonrpc.ts';
 import type { Logger } from '../lib/logger.ts';
 
 export const FLOWLINK_CLIENT_INFO = { name: 'flowlink', version: '0.1.0' };
@@ -35,17 +37,28 @@ export interface ServerStatus {
  * All configured upstream servers. Shared servers have one connection; per-session
  * servers get one per agent session, created with that session and closed with it.
  */
-export function createRegistry(deps: { servers: Record<string, ServerConfig>; baseDir: string; logger: Logger; onState?: (server: string, state: UpstreamState) => void }) {
+export function createRegistry(deps: {
+  servers: Record<string, ServerConfig>;
+  baseDir: string;
+  logger: Logger;
+  onState?: (server: string, state: UpstreamState) => void;
+  /** Takes injected secret values out of notifications on their way to a peer. */
+  redact?: (peer: Peer, n: JsonRpcNotification) => JsonRpcNotification;
+  /** Resolves {{secret:…}} in a server's env (stdio) or headers (HTTP) at every (re)start. */
+  serverSecrets?: (cfg: ServerConfig, server: string) => Promise<{ env: Record<string, string>; headers: Record<string, string> }>;
+}) {
   const shared = new Map<string, Upstream>();
   const perSession = new Map<string, Map<Peer, Upstream>>();
   /** For per-session servers: the one connection that serves stateless requests. */
   const stateless = new Map<string, Upstream>();
 
   function make(name: string, cfg: ServerConfig, clientInfo = FLOWLINK_CLIENT_INFO, capabilities: Record<string, unknown> = SHARED_CAPABILITIES): Upstream {
+    // Secrets in env/headers are resolved at every (re)start, so rotated values apply.
+    const secrets = deps.serverSecrets;
     const createLink = isStdio(cfg)
-      ? () => createStdioLink({ command: cfg.command, args: cfg.args, env: cfg.env, cwd: cfg.cwd ? resolve(deps.baseDir, cfg.cwd) : deps.baseDir })
-      : () => createHttpLink({ url: cfg.url, headers: cfg.headers, transport: cfg.transport });
-    return new Upstream({ name, createLink, timeoutMs: cfg.timeout, logger: deps.logger, clientInfo, capabilities, onState: (s) => deps.onState?.(name, s) });
+      ? () => deferredLink(async () => createStdioLink({ command: cfg.command, args: cfg.args, env: secrets ? (await secrets(cfg, name)).env : cfg.env, cwd: cfg.cwd ? resolve(deps.baseDir, cfg.cwd) : deps.baseDir }))
+      : () => deferredLink(async () => createHttpLink({ url: cfg.url, headers: secrets ? (await secrets(cfg, name)).headers : cfg.headers, transport: cfg.transport }));
+    return new Upstream({ name, createLink, timeoutMs: cfg.timeout, logger: deps.logger, clientInfo, capabilities, ...(deps.redact ? { redact: deps.redact } : {}), onState: (s) => deps.onState?.(name, s) });
   }
 
   for (const [name, cfg] of Object.entries(deps.servers)) {

@@ -50,6 +50,8 @@ export interface UpstreamOptions {
   /** Client identity and capabilities sent in initialize. */
   clientInfo: { name: string; version: string };
   capabilities: Record<string, unknown>;
+  /** Takes injected secret values out of what goes to a peer (notifications). */
+  redact?: (peer: Peer, n: JsonRpcNotification) => JsonRpcNotification;
   /** Called whenever the state changes (for /healthz and metrics). */
   onState?: (state: UpstreamState) => void;
 }
@@ -301,13 +303,14 @@ export class Upstream {
       if (!p) return;
       const f = this.inflight.get(p.upstreamId);
       if (f) this.armTimer(p.upstreamId, f); // progress keeps a long call alive
-      p.peer.notify({ ...n, params: { ...n.params, progressToken: p.token } }, p.originalId);
+      const out: JsonRpcNotification = { ...n, params: { ...n.params, progressToken: p.token } };
+      p.peer.notify(this.opts.redact ? this.opts.redact(p.peer, out) : out, p.originalId);
       return;
     }
     if (n.method === 'notifications/cancelled') {
       return; // the server cancelling its own request to a peer: nothing to route in this version
     }
-    for (const peer of this.peers) if (peer.wants(n)) peer.notify(n);
+    for (const peer of this.peers) if (peer.wants(n)) peer.notify(this.opts.redact ? this.opts.redact(peer, n) : n);
   }
 
   /**

@@ -25,6 +25,8 @@ function redactWith(shield: Shield) {
 }
 
 export interface PipelineDeps {
+  /** The inject-secrets stage (src/secrets: createSecrets(...).stage()). */
+  secrets?: Stage | undefined;
   audit: AuditWriter;
   agents: AgentService;
   limiter: RateLimiter;
@@ -63,6 +65,10 @@ export function buildPipeline(deps: PipelineDeps): Stage[] {
     // 7. Scan the result on its way back: innermost, so every stage above sees (and the
     //    audit log stores) only redacted output.
     ...(deps.shield ? [createScanResultStage({ shield: deps.shield.shield, sessionRisk: deps.shield.sessionRisk, audit: deps.audit, injectionRisk: deps.shield.injectionRisk })] : []),
+    // 8. Inject secrets last, after every check (Shield, policy, approval) has seen only
+    //    placeholders; innermost, so injected values are redacted from the result before the
+    //    result scanner, the audit record or any other stage sees it.
+    ...(deps.secrets ? [deps.secrets] : []),
     // Last: send the call to the upstream server.
     forwardStage,
   ];

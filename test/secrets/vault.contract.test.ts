@@ -83,9 +83,3 @@ test('sealed, refused and unreachable Vaults give clear errors without the token
   silent.closeAllConnections();
   silent.close();
 });
-
-const realAddr = process.env.FLOWLINK_TEST_VAULT_ADDR;
-test('against a real Vault (when FLOWLINK_TEST_VAULT_ADDR is set)', { skip: !realAddr }, async () => {
-  const b = createVaultBackend({ address: realAddr!, auth: { method: 'token', token: process.env.FLOWLINK_TEST_VAULT_TOKEN ?? '' } });
-  assert.equal(await b.read(ref('secret/data/flowlink-contract-missing', 'x')), undefined);
-});
