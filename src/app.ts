@@ -21,7 +21,7 @@ import { createSessionRisk } from './shield/session-risk.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { policyRoutes } from './http/policy.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
-import { wireApprovals } from './approvals/wire.ts';
+import { wireApprovals, type Approvals } from './approvals/wire.ts';
 import { createSecrets, loadMasterKey, SecretsConfigSchema, type InjectedValues, type Secrets } from './secrets/index.ts';
 import { FlowLinkError } from './lib/errors.ts';
 import { DEFAULT_ORG } from './identity/agents.service.ts';
@@ -46,6 +46,8 @@ export interface FlowLink {
   policy: PolicyService;
   limiter: RateLimiter;
   secrets: Secrets;
+  /** The approval queue, when `approvals:` is configured. */
+  approvals: Approvals | undefined;
   /** Runs an action reported by a hook through every stage without executing it. */
   decide(input: DecideInput): Promise<DecideOutcome>;
   /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
@@ -209,6 +211,7 @@ export async function createFlowLink(opts: {
     policy,
     limiter,
     secrets,
+    approvals,
     decide: (input) => decideCall(pipeline, input),
     async close() {
       shuttingDown = true;

@@ -25,8 +25,8 @@ export interface HookFlowLink {
 }
 
 /** A FlowLink (which serves POST /api/v1/decide) with one agent; see the comment on `opts.decide`. */
-export async function startHookFlowLink(opts: { maxWaitMs?: number; onTimeout?: 'ask' | 'deny'; decide?: (i: DecideInput) => Promise<DecideOutcome> } = {}): Promise<HookFlowLink> {
-  const config = ConfigSchema.parse({ listen: { port: 0 }, servers: {} });
+export async function startHookFlowLink(opts: { maxWaitMs?: number; onTimeout?: 'ask' | 'deny'; decide?: (i: DecideInput) => Promise<DecideOutcome>; approvals?: boolean } = {}): Promise<HookFlowLink> {
+  const config = ConfigSchema.parse({ listen: { port: 0 }, servers: {}, ...(opts.approvals ? { approvals: {} } : {}) });
   const store = await openStore({ data: 'memory://' });
   const fl = await createFlowLink({ config, baseDir: ROOT, store, logger: silentLogger });
   // FlowLink serves the decide route itself; a custom decide (e.g. one that never answers,
