@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { Logger } from '../lib/logger.ts';
-import { FlowLinkError, isFlowLinkError } from '../lib/errors.ts';
+import { FlowLinkError } from '../lib/errors.ts';
 import { safeEqual } from '../lib/secure-compare.ts';
 import type { AccountService } from '../identity/accounts.service.ts';
 import type { OrgService } from '../identity/orgs.service.ts';
 import { can } from '../identity/roles.ts';
-import { createKit, route, who, S, type RequestAuth } from './identity.kit.ts';
+import { createKit, route, who, S, type RequestAuth, apiErrorHandler } from './identity.kit.ts';
 import type { ApprovalService } from '../approvals/approvals.service.ts';
 import type { ApprovalActor, ApprovalRequest, ApprovalState } from '../approvals/approvals.types.ts';
 import { decideFromChat, type ChatLinks } from '../approvals/chat-links.ts';
@@ -90,19 +90,7 @@ export function registerApprovalsApi(app: FastifyInstance, deps: ApprovalsApiDep
       api.addHook('onSend', async (_req, reply) => {
         reply.header('cache-control', 'no-store');
       });
-      api.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
-        let e: FlowLinkError;
-        if (isFlowLinkError(err)) e = err;
-        else if (err.validation) e = new FlowLinkError('invalid_params', err.message);
-        else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new FlowLinkError('unsupported_media_type', 'send the body as application/json');
-        else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new FlowLinkError('payload_too_large', `the body is larger than ${BODY_LIMIT} bytes`);
-        else if (err.statusCode && err.statusCode < 500) e = new FlowLinkError('bad_request', err.message);
-        else {
-          deps.logger.error({ err, url: req.url }, 'approvals request failed');
-          e = new FlowLinkError('internal', 'internal error');
-        }
-        void reply.status(e.http).send({ error: { code: e.code, message: e.message, ...(e.data ? { data: e.data } : {}) } });
-      });
+      api.setErrorHandler(apiErrorHandler(deps.logger, 'approvals', BODY_LIMIT));
 
       route(api, {
         method: 'GET', url: '/v1/orgs/:orgId/approvals', auth: { kind: 'org', perm: 'org.read' }, tags, summary: 'Approval requests, newest first',

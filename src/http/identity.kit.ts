@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
 import type {} from '@fastify/cookie';
-import { FlowLinkError } from '../lib/errors.ts';
+import { FlowLinkError, isFlowLinkError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
 import { safeEqual } from '../lib/secure-compare.ts';
 import type { AccountService, ClientInfo, IssuedSession } from '../identity/accounts.service.ts';
 import type { OrgActor, OrgService } from '../identity/orgs.service.ts';
@@ -166,3 +167,23 @@ export const S = {
   obj: (props: Record<string, unknown>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties: props, required }),
   id: { type: 'string', maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
 };
+
+/**
+ * The API's one error mapping: typed errors as they are, Fastify's validation, media-type
+ * and size errors as typed ones, anything else as `internal` (logged, never shown).
+ */
+export function apiErrorHandler(logger: Pick<Logger, 'error'>, what: string, bodyLimit: number) {
+  return (err: Error & { statusCode?: number; code?: string; validation?: unknown }, req: FastifyRequest, reply: FastifyReply) => {
+    let e: FlowLinkError;
+    if (isFlowLinkError(err)) e = err;
+    else if (err.validation) e = new FlowLinkError('invalid_params', err.message);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new FlowLinkError('unsupported_media_type', 'send the body as application/json');
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new FlowLinkError('payload_too_large', `the body is larger than ${bodyLimit} bytes`);
+    else if (err.statusCode && err.statusCode < 500) e = new FlowLinkError('bad_request', err.message);
+    else {
+      logger.error({ err, url: req.url }, `${what} request failed`);
+      e = new FlowLinkError('internal', 'internal error');
+    }
+    void reply.status(e.http).send({ error: { code: e.code, message: e.message, ...(e.data ? { data: e.data } : {}) } });
+  };
+}

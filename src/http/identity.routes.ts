@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { Store } from '../store/store.ts';
 import type { Logger } from '../lib/logger.ts';
-import { FlowLinkError, isFlowLinkError } from '../lib/errors.ts';
+import { FlowLinkError } from '../lib/errors.ts';
 import type { AgentService } from '../identity/agents.service.ts';
 import { createAccountService, type AccountService } from '../identity/accounts.service.ts';
 import { createOrgService, type OrgService } from '../identity/orgs.service.ts';
 import { createArgon2Hasher, type PasswordHasher } from '../identity/passwords.ts';
 import { createConsoleMailer, type Mailer } from '../identity/mailer.ts';
-import { createKit, route, type RouteAuth, type RequestAuth } from './identity.kit.ts';
+import { createKit, route, type RouteAuth, type RequestAuth, apiErrorHandler } from './identity.kit.ts';
 import { registerAuthRoutes } from './identity.auth.routes.ts';
 import { registerOrgRoutes } from './identity.orgs.routes.ts';
 import { registerAgentRoutes } from './identity.agents.routes.ts';
@@ -74,19 +74,7 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps)
         reply.header('cache-control', 'no-store');
       });
 
-      api.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
-        let e: FlowLinkError;
-        if (isFlowLinkError(err)) e = err;
-        else if (err.validation) e = new FlowLinkError('invalid_params', err.message);
-        else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new FlowLinkError('unsupported_media_type', 'send the body as application/json');
-        else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new FlowLinkError('payload_too_large', `the body is larger than ${BODY_LIMIT} bytes`);
-        else if (err.statusCode && err.statusCode < 500) e = new FlowLinkError('bad_request', err.message);
-        else {
-          deps.logger.error({ err, url: req.url }, 'api request failed');
-          e = new FlowLinkError('internal', 'internal error');
-        }
-        void reply.status(e.http).send({ error: { code: e.code, message: e.message, ...(e.data ? { data: e.data } : {}) } });
-      });
+      api.setErrorHandler(apiErrorHandler(deps.logger, 'api', BODY_LIMIT));
       api.setNotFoundHandler((req, reply) => {
         void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
       });
