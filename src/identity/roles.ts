@@ -17,13 +17,17 @@ export type Permission =
   | 'audit.read'
   | 'approvals.decide'
   | 'policies.read'
-  | 'policies.manage';
+  | 'policies.manage'
+  | 'shield.read'
+  | 'shield.manage'
+  | 'servers.read'
+  | 'servers.manage';
 
-const READ: Permission[] = ['org.read', 'members.read', 'agents.read', 'policies.read'];
+const READ: Permission[] = ['org.read', 'members.read', 'agents.read', 'policies.read', 'shield.read', 'servers.read'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage']),
-  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage']),
+  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage']),
+  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage']),
   approver: new Set<Permission>([...READ, 'approvals.decide']),
   auditor: new Set<Permission>([...READ, 'audit.read']),
   viewer: new Set<Permission>([...READ]),
