@@ -60,6 +60,21 @@ export const AuditCatalog = {
   'tool.flagged': { code: 'FL-TOOL-0002', severity: 'high', schema: toolData, description: 'A tool definition carried poisoning findings and was quarantined at first sight' },
   'tool.changed': { code: 'FL-TOOL-0003', severity: 'high', schema: toolData, description: 'A pinned tool definition changed and the tool was quarantined (rug pull)' },
   'tool.approved': { code: 'FL-TOOL-0004', severity: 'medium', schema: toolData, description: 'An admin approved a quarantined tool definition' },
+  'tool.rejected': { code: 'FL-TOOL-0005', severity: 'medium', schema: toolData, description: 'An admin rejected a quarantined tool definition; the tool stays blocked until its definition changes again' },
+  // Shield settings and checks made through the API (per org).
+  'shield.rule.changed': {
+    code: 'FL-SHIELD-0001',
+    severity: 'medium',
+    schema: z.strictObject({ scope: z.enum(['pack', 'rule']), name: s(200), enabled: z.boolean().nullable(), severity: s(16).nullable(), reset: z.boolean() }),
+    description: "A rule pack or rule was switched on or off, or a rule's severity overridden, for one organization",
+  },
+  'shield.analyzed': {
+    code: 'FL-SHIELD-0002',
+    severity: 'info',
+    schema: z.strictObject({ input: z.enum(['command', 'sql', 'call', 'definition']), input_sha256: sha256, verdict: s(16).nullable(), risk: z.number().nullable(), findings: z.number().int().nonnegative() }),
+    description: 'Someone asked Shield to analyze a pasted command, call or tool definition (nothing was run; only a digest of the input is kept)',
+  },
+  'server.restarted': { code: 'FL-SERVER-0001', severity: 'medium', schema: z.strictObject({ server: s(128) }), description: 'An admin restarted an upstream server' },
   'result.injection': { code: 'FL-RESULT-0001', severity: 'high', schema: z.looseObject({ server: s(128), tool: s(256) }), description: 'A tool result carried a prompt-injection attempt; the session risk was raised' },
   'gateway.started': {
     code: 'FL-SYS-0001',
