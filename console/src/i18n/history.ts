@@ -1,0 +1,6 @@
+import type { Dict } from './index.tsx';
+
+export default {
+  en: { nav: 'history', title: 'history' },
+  ru: { nav: 'history', title: 'history' },
+} satisfies Dict;

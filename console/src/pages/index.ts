@@ -1,0 +1,48 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import type { Permission } from '../lib/roles.ts';
+
+/**
+ * The console's pages: one entry per route. To add a page, write `pages/<name>.tsx`
+ * (default export), its translations in `i18n/<name>.ts`, and append an entry here.
+ *
+ * - path: below /console, with `:params` (read them with useParams());
+ * - nav: the i18n key of its menu label (no nav: reachable by link only);
+ * - section: where the menu shows it;
+ * - perm: the permission the page needs (src/identity/roles.ts); the menu hides it and the
+ *   shell refuses it for roles without it (the API refuses anyway);
+ * - public: shown without a session (sign-in and friends), in the bare layout.
+ */
+export interface PageDef {
+  path: string;
+  component: LazyExoticComponent<ComponentType>;
+  nav?: string;
+  section?: 'monitor' | 'govern' | 'connect' | 'settings';
+  perm?: Permission;
+  public?: boolean;
+}
+
+export const SECTIONS: PageDef['section'][] = ['monitor', 'govern', 'connect', 'settings'];
+
+export const pages: PageDef[] = [
+  // Signed out
+  { path: '/sign-in', component: lazy(() => import('./sign-in.tsx')), public: true },
+  { path: '/sign-up', component: lazy(() => import('./sign-up.tsx')), public: true },
+  { path: '/forgot', component: lazy(() => import('./forgot.tsx')), public: true },
+  { path: '/reset', component: lazy(() => import('./reset.tsx')), public: true },
+
+  // Monitor
+  { path: '/', component: lazy(() => import('./overview.tsx')), nav: 'overview.nav', section: 'monitor', perm: 'org.read' },
+  { path: '/activity', component: lazy(() => import('./activity.tsx')), nav: 'activity.nav', section: 'monitor', perm: 'org.read' },
+  { path: '/calls/:id', component: lazy(() => import('./call.tsx')), perm: 'org.read' },
+  { path: '/approvals', component: lazy(() => import('./approvals.tsx')), nav: 'approvals.nav', section: 'monitor', perm: 'org.read' },
+  { path: '/approvals/:id', component: lazy(() => import('./approval.tsx')), perm: 'org.read' },
+  { path: '/history', component: lazy(() => import('./history.tsx')), nav: 'history.nav', section: 'monitor', perm: 'org.read' },
+
+  // Govern
+  { path: '/policies', component: lazy(() => import('./policies.tsx')), nav: 'policies.nav', section: 'govern', perm: 'policies.read' },
+
+  // Settings
+  { path: '/organization', component: lazy(() => import('./organization.tsx')), nav: 'organization.nav', section: 'settings', perm: 'members.read' },
+  { path: '/invite', component: lazy(() => import('./invite.tsx')) },
+  { path: '/account', component: lazy(() => import('./account.tsx')), nav: 'account.nav', section: 'settings' },
+];
