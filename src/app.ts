@@ -18,6 +18,9 @@ import { registerHealth } from './http/health.routes.ts';
 import { createShieldFromConfig, type Shield } from './shield/index.ts';
 import { createPinService, type PinService } from './shield/pins.service.ts';
 import { createSessionRisk } from './shield/session-risk.ts';
+import { createOrgRules, type OrgRules } from './shield/org-rules.service.ts';
+import { shieldRoutes } from './http/shield.routes.ts';
+import { serversRoutes } from './http/servers.routes.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { policyRoutes } from './http/policy.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
@@ -101,9 +104,16 @@ export async function createFlowLink(opts: {
   });
   let shield: Shield | undefined;
   let pins: PinService | undefined;
+  // Per-org rule settings (packs and rules switched off or overridden through the API).
+  let orgRules: OrgRules | undefined;
+  let shieldApi: ReturnType<typeof shieldRoutes> | undefined;
   if (config.shield.enabled) {
-    shield = await createShieldFromConfig(config.shield, opts.baseDir);
+    const engine = await createShieldFromConfig(config.shield, opts.baseDir);
+    shield = engine;
     pins = createPinService({ store, shield, audit });
+    orgRules = createOrgRules({ store, engine, audit });
+    await orgRules.start();
+    shieldApi = shieldRoutes({ engine, orgRules, pins, audit, labels: (s) => registry.labels(s) });
     await pins.start();
   }
   const policy = createPolicyService({ store, file: opts.configFile, logger, clock: Date.now });
@@ -127,7 +137,7 @@ export async function createFlowLink(opts: {
     policy,
     labels: (s) => registry.labels(s),
     shieldThresholds: config.shield.thresholds,
-    shield: shield && pins ? { shield, pins, sessionRisk: createSessionRisk(), labels: (s) => registry.labels(s), injectionRisk: config.shield.sessionRiskOnInjection ?? 40 } : undefined,
+    shield: shield && pins ? { shield, pins, sessionRisk: createSessionRisk(), labels: (s) => registry.labels(s), injectionRisk: config.shield.sessionRiskOnInjection ?? 40, forOrg: orgRules?.forOrg } : undefined,
   });
   const pinService = pins;
   const router = createRouter({
@@ -192,7 +202,7 @@ export async function createFlowLink(opts: {
     secureCookies: id.secureCookies,
     allowedOrigins: id.allowedOrigins,
     signup: id.signup,
-    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds })],
+    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield })],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
@@ -228,6 +238,7 @@ export async function createFlowLink(opts: {
       await audit.close();
       await checkpointer.stop();
       await pins?.stop();
+      await orgRules?.stop();
       await policy.stop();
       await limiter.close();
       await agents.stop();

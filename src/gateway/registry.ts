@@ -119,6 +119,26 @@ export function createRegistry(deps: {
       shared.set(name, make(name, cfg));
       await old.close();
     },
+    /**
+     * What a shared server lists now, asked by FlowLink itself (no agent attached; starts the
+     * server if needed). Undefined for per-session servers: listing would start a process per ask.
+     */
+    async listTools(name: string, opts: { timeoutMs?: number } = {}): Promise<Record<string, unknown>[] | undefined> {
+      if (!deps.servers[name]) throw new FlowLinkError('unknown_server', `no server named "${name}" is configured`);
+      const u = shared.get(name);
+      if (!u) return undefined;
+      const tools: Record<string, unknown>[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const res = await u.request(undefined, { id: `flowlink-list-${page}`, method: 'tools/list', ...(cursor ? { params: { cursor } } : {}) }, { timeoutMs: opts.timeoutMs ?? 15_000 });
+        if ('error' in res) throw new FlowLinkError('upstream_unavailable', `server "${name}" did not list its tools: ${res.error.message}`);
+        const r = res.result as { tools?: unknown; nextCursor?: unknown };
+        if (Array.isArray(r.tools)) tools.push(...(r.tools.filter((t) => t && typeof t === 'object') as Record<string, unknown>[]));
+        cursor = typeof r.nextCursor === 'string' && r.nextCursor ? r.nextCursor : undefined;
+        if (!cursor) break;
+      }
+      return tools;
+    },
     inflight(): number {
       let n = 0;
       for (const u of shared.values()) n += u.inflightCount;

@@ -89,7 +89,8 @@ export const agentsRepo = {
   async tokens(q: Queryable, orgId: string, agentId: string): Promise<AgentTokenRow[]> {
     return q.query<AgentTokenRow>('SELECT id, prefix, created_at, expires_at, revoked_at FROM agent_tokens WHERE org_id = $1 AND agent_id = $2 ORDER BY created_at DESC', [orgId, agentId]);
   },
+  /** "Last seen": written at most once a minute per agent, whichever instance saw it. */
   async touch(q: Queryable, orgId: string, agentIds: string[]): Promise<void> {
-    if (agentIds.length) await q.query('UPDATE agents SET last_seen_at = now() WHERE org_id = $1 AND id = ANY($2)', [orgId, agentIds]);
+    if (agentIds.length) await q.query("UPDATE agents SET last_seen_at = now() WHERE org_id = $1 AND id = ANY($2) AND (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute')", [orgId, agentIds]);
   },
 };

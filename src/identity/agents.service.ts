@@ -17,6 +17,8 @@ export interface AgentIdentity {
 const INVALIDATE_CHANNEL = 'flowlink_agent_tokens';
 /** Valid tokens are cached briefly; revocations reach every instance at once through NOTIFY. */
 const CACHE_TTL_MS = 30_000;
+/** An agent's "last seen" is written at most this often (per instance; the SQL also skips fresh rows). */
+const SEEN_EVERY_MS = 60_000;
 const AGENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
 
 export const DEFAULT_ORG = 'default';
@@ -25,10 +27,21 @@ export function createAgentService(deps: { store: Store; clock?: () => number })
   const { store } = deps;
   const now = deps.clock ?? Date.now;
   const cache = new Map<string, { identity: AgentIdentity; until: number }>();
+  const seenAt = new Map<string, number>();
   let unlisten: (() => Promise<void>) | undefined;
 
   async function ensureOrg(name = DEFAULT_ORG): Promise<OrgRow> {
     return (await orgsRepo.byName(store, name)) ?? orgsRepo.insert(store, `org_${randomId()}`, name);
+  }
+
+  /** Records that an agent authenticated; off the request path, since a lost write only makes "last seen" older. */
+  function seen(identity: AgentIdentity): AgentIdentity {
+    const t = now();
+    if (t - (seenAt.get(identity.agentId) ?? -Infinity) < SEEN_EVERY_MS) return identity;
+    if (seenAt.size >= 10_000) seenAt.clear();
+    seenAt.set(identity.agentId, t);
+    agentsRepo.touch(store, identity.orgId, [identity.agentId]).catch(() => seenAt.delete(identity.agentId));
+    return identity;
   }
 
   return {
@@ -118,7 +131,7 @@ export function createAgentService(deps: { store: Store; clock?: () => number })
     async authenticate(token: string): Promise<AgentIdentity | undefined> {
       const hash = sha256Hex(token);
       const hit = cache.get(hash);
-      if (hit && hit.until > now()) return hit.identity;
+      if (hit && hit.until > now()) return seen(hit.identity);
       const row = await agentsRepo.byTokenHash(store, hash);
       if (!row) {
         cache.delete(hash);
@@ -127,7 +140,7 @@ export function createAgentService(deps: { store: Store; clock?: () => number })
       const identity: AgentIdentity = { orgId: row.org_id, agentId: row.agent_id, agentName: row.name, labels: row.labels, scopes: row.scopes ?? ALL_SCOPES };
       const until = Math.min(now() + CACHE_TTL_MS, row.expires_at ? row.expires_at.getTime() : Infinity);
       cache.set(hash, { identity, until });
-      return identity;
+      return seen(identity);
     },
 
     /** True while the token behind this hash is valid (cached; revocations clear the cache at once). */

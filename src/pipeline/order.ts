@@ -36,7 +36,7 @@ export interface PipelineDeps {
   /** The approval queue, when configured; without it a call that needs a human is refused. */
   approvals?: Pick<Approvals, 'stage'> | undefined;
   /** Absent when Shield is disabled in the config. */
-  shield?: { shield: Shield; pins: PinService; sessionRisk: SessionRisk; labels: (server: string) => Record<string, string>; injectionRisk: number } | undefined;
+  shield?: { shield: Shield; pins: PinService; sessionRisk: SessionRisk; labels: (server: string) => Record<string, string>; injectionRisk: number; forOrg?: ((orgId: string) => Shield | Promise<Shield>) | undefined } | undefined;
 }
 
 /**

@@ -13,9 +13,9 @@ import { analyze, explain, type EngineDeps } from './engine.ts';
 import { isInjection, scanInjection } from './injection.ts';
 import { scanToolDefinition } from './poisoning.ts';
 import { redactValue } from './redact.ts';
-import { loadRuleSet } from './rules.loader.ts';
+import { builtinPackFiles, compileRuleSet, readPack, type RuleSet } from './rules.loader.ts';
 import { DEFAULT_THRESHOLDS } from './scoring.ts';
-import type { ResultScan, RuleOverride, Shield, ShieldCall, ShieldReason, ShieldVerdict, Thresholds, ToolDefinition } from './types.ts';
+import type { ResultScan, RuleOverride, Severity, Shield, ShieldCall, ShieldReason, ShieldVerdict, Thresholds, ToolDefinition } from './types.ts';
 
 export type { Shield, ShieldCall, ShieldReason, ShieldTarget, ShieldVerdict, Severity, Verdict, ToolDefinition, ToolScan, ResultScan, Thresholds, RuleOverride } from './types.ts';
 export { ShieldConfigSchema, type ShieldConfig } from './config.ts';
@@ -33,8 +33,35 @@ export interface CreateShieldOptions {
 
 const MAX_SCAN_CHARS = 8_000_000;
 
+/** One rule as loaded from its pack, before any disable or override. */
+export interface RuleInfo {
+  id: string;
+  pack: string;
+  kind: 'command' | 'sql' | 'tool';
+  severity: Severity;
+  env?: { prod?: Severity; nonprod?: Severity };
+  explanation: string;
+}
+
+/** Which rules are off and which severities are overridden (the config's, or an org's on top of it). */
+export interface RuleSettings {
+  disable: string[];
+  overrides: Record<string, RuleOverride>;
+}
+
+/**
+ * Shield plus what the API needs to vary it per organization: the full rule catalog and
+ * a Shield compiled with other rule settings (same parsers, packs and parse caches).
+ */
+export interface ShieldEngine extends Shield {
+  ruleCatalog(): RuleInfo[];
+  /** The installation's settings (the config's `disable` and `overrides`). */
+  readonly baseSettings: RuleSettings;
+  withRules(settings: RuleSettings): Shield;
+}
+
 /** Builds Shield from the `shield:` config section; rule pack paths resolve against baseDir. */
-export function createShieldFromConfig(config: import('./config.ts').ShieldConfig, baseDir: string): Promise<Shield> {
+export function createShieldFromConfig(config: import('./config.ts').ShieldConfig, baseDir: string): Promise<ShieldEngine> {
   return createShield({
     rulePacks: (config.rulePacks ?? []).map((p) => resolvePath(baseDir, p)),
     ...(config.overrides ? { overrides: config.overrides } : {}),
@@ -46,9 +73,11 @@ export function createShieldFromConfig(config: import('./config.ts').ShieldConfi
   });
 }
 
-export async function createShield(opts: CreateShieldOptions = {}): Promise<Shield> {
+export async function createShield(opts: CreateShieldOptions = {}): Promise<ShieldEngine> {
   await Promise.all([initShellParser(), initSqlParser()]);
-  const rules = loadRuleSet(opts.rulePacks ?? [], { ...(opts.overrides ? { overrides: opts.overrides } : {}), ...(opts.disable ? { disable: opts.disable } : {}) });
+  const packs = [...builtinPackFiles(), ...(opts.rulePacks ?? [])].map((file) => ({ file, pack: readPack(file) }));
+  const baseSettings: RuleSettings = { disable: opts.disable ?? [], overrides: opts.overrides ?? {} };
+  const rules = compileRuleSet(packs, baseSettings);
   const deps: EngineDeps = {
     rules,
     classify: createPathClassifier(rules.pathClasses),
@@ -68,6 +97,23 @@ export async function createShield(opts: CreateShieldOptions = {}): Promise<Shie
   deps.shellCache.clear();
   deps.sqlCache.clear();
 
+  let catalog: RuleInfo[] | undefined;
+  return {
+    ...shieldOver(deps),
+    baseSettings,
+    ruleCatalog() {
+      catalog ??= compileRuleSet(packs).rules.map((r) => ({ id: r.id, pack: r.pack, kind: r.sql ? 'sql' : r.tool ? 'tool' : 'command', severity: r.severity, ...(r.env ? { env: r.env } : {}), explanation: r.explanation }));
+      return catalog;
+    },
+    withRules(settings: RuleSettings): Shield {
+      const variant: RuleSet = compileRuleSet(packs, settings);
+      // Parse results do not depend on rules, so variants share the parse caches.
+      return shieldOver({ ...deps, rules: variant });
+    },
+  };
+}
+
+function shieldOver(deps: EngineDeps): Shield {
   const failClosed = (e: unknown): ShieldVerdict => ({
     verdict: 'approve',
     risk: Math.max(deps.thresholds.approve, 50),

@@ -1,7 +1,8 @@
 import type { Queryable } from '../store/store.ts';
 import type { ShieldReason, ToolDefinition } from './types.ts';
 
-export type PinStatus = 'approved' | 'quarantined';
+/** rejected: an admin refused the definition under review; blocked until the definition changes again. */
+export type PinStatus = 'approved' | 'quarantined' | 'rejected';
 
 export interface PinRow {
   org_id: string;
@@ -51,15 +52,28 @@ export const pinsRepo = {
       )
     )[0];
   },
-  /** Approves the definition under review (or a tool quarantined at first sight) as the new pin. */
-  async approve(q: Queryable, orgId: string, server: string, tool: string, reviewer: string): Promise<PinRow | undefined> {
+  /**
+   * Approves the definition under review (or a tool quarantined at first sight) as the new pin.
+   * With `expectHash`, only if that is still the definition under review (no second change since).
+   */
+  async approve(q: Queryable, orgId: string, server: string, tool: string, reviewer: string, expectHash?: string): Promise<PinRow | undefined> {
     return (
       await q.query<PinRow>(
         `UPDATE tool_pins SET status = 'approved',
             hash = COALESCE(pending_hash, hash), definition = COALESCE(pending_definition, definition), findings = COALESCE(pending_findings, findings),
             pending_hash = NULL, pending_definition = NULL, pending_findings = NULL, reviewed_by = $4, reviewed_at = now()
-          WHERE org_id = $1 AND server = $2 AND tool = $3 RETURNING *`,
-        [orgId, server, tool, reviewer],
+          WHERE org_id = $1 AND server = $2 AND tool = $3 AND ($5::text IS NULL OR (status <> 'approved' AND COALESCE(pending_hash, hash) = $5)) RETURNING *`,
+        [orgId, server, tool, reviewer, expectHash ?? null],
+      )
+    )[0];
+  },
+  /** Refuses the definition under review: the tool stays blocked (and hidden) until its definition changes again. */
+  async reject(q: Queryable, orgId: string, server: string, tool: string, reviewer: string, expectHash?: string): Promise<PinRow | undefined> {
+    return (
+      await q.query<PinRow>(
+        `UPDATE tool_pins SET status = 'rejected', reviewed_by = $4, reviewed_at = now()
+          WHERE org_id = $1 AND server = $2 AND tool = $3 AND status = 'quarantined' AND ($5::text IS NULL OR COALESCE(pending_hash, hash) = $5) RETURNING *`,
+        [orgId, server, tool, reviewer, expectHash ?? null],
       )
     )[0];
   },

@@ -83,6 +83,14 @@ export function createPinService(deps: { store: Store; shield: Shield; audit: Au
     return current;
   }
 
+  async function reviewMiss(orgId: string, server: string, tool: string, expectHash: string | undefined): Promise<FlowLinkError> {
+    const row = await pinsRepo.get(store, orgId, server, tool);
+    if (!row) return new FlowLinkError('not_found', `no pinned tool "${tool}" on server "${server}"`);
+    if (row.status === 'approved') return new FlowLinkError('conflict', `tool "${tool}" on server "${server}" is not waiting for review`);
+    if (expectHash === (row.pending_hash ?? row.hash)) return new FlowLinkError('conflict', `tool "${tool}" on server "${server}" is already ${row.status}`);
+    return new FlowLinkError('conflict', `the definition of "${tool}" on server "${server}" changed again since you saw it (hash ${(row.pending_hash ?? row.hash).slice(0, 12)}…, not ${(expectHash ?? '').slice(0, 12)}…); review the new one`);
+  }
+
   let unlisten: (() => Promise<void>) | undefined;
 
   return {
@@ -109,6 +117,9 @@ export function createPinService(deps: { store: Store; shield: Shield; audit: Au
     /** Refuses a call to a quarantined tool. Tools never listed are judged by Shield alone. */
     async check(orgId: string, server: string, tool: string): Promise<ToolDefinition | undefined> {
       const pin = (await pinsFor(orgId, server)).get(tool);
+      if (pin?.status === 'rejected') {
+        throw new FlowLinkError('tool_quarantined', `tool "${tool}" on server "${server}" is blocked: an admin rejected its current definition.`, { server, tool });
+      }
       if (pin?.status === 'quarantined') {
         throw new FlowLinkError('tool_quarantined', `tool "${tool}" on server "${server}" is quarantined: ${pin.pendingHash ? 'its definition changed since it was approved' : 'its description was flagged as poisoned'}. An admin must review it (flowlink shield approve ${server} ${tool}).`, { server, tool });
       }
@@ -117,12 +128,22 @@ export function createPinService(deps: { store: Store; shield: Shield; audit: Au
 
     list: (orgId: string) => pinsRepo.list(store, orgId),
 
-    async approve(orgId: string, server: string, tool: string, reviewer: string): Promise<PinRow> {
-      const row = await pinsRepo.approve(store, orgId, server, tool, reviewer);
-      if (!row) throw new FlowLinkError('not_found', `no pinned tool "${tool}" on server "${server}"`);
+    /** `expectHash`: the definition the reviewer saw; a definition that changed again since is not approved. */
+    async approve(orgId: string, server: string, tool: string, reviewer: string, expectHash?: string): Promise<PinRow> {
+      const row = await pinsRepo.approve(store, orgId, server, tool, reviewer, expectHash);
+      if (!row) throw await reviewMiss(orgId, server, tool, expectHash);
       cache.delete(key(orgId, server));
       await store.notify(CHANNEL, `${server}/${tool}`);
       await audit.append({ orgId, kind: 'tool.approved', actor: { type: 'user', id: reviewer }, outcome: 'success', data: { server, tool, hash: row.hash } });
+      return row;
+    },
+
+    async reject(orgId: string, server: string, tool: string, reviewer: string, expectHash?: string): Promise<PinRow> {
+      const row = await pinsRepo.reject(store, orgId, server, tool, reviewer, expectHash);
+      if (!row) throw await reviewMiss(orgId, server, tool, expectHash);
+      cache.delete(key(orgId, server));
+      await store.notify(CHANNEL, `${server}/${tool}`);
+      await audit.append({ orgId, kind: 'tool.rejected', actor: { type: 'user', id: reviewer }, outcome: 'success', data: { server, tool, hash: row.pending_hash ?? row.hash } });
       return row;
     },
   };

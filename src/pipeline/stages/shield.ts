@@ -13,13 +13,21 @@ export function riskKey(ctx: CallContext): string {
  * the verdict, risk, reasons and targets with the call. It does not stop the call itself:
  * the decide stage combines this verdict with policy. A quarantined tool is refused here.
  */
-export function createShieldStage(deps: { shield: Shield; pins: PinService; sessionRisk: SessionRisk; labels: (server: string) => Record<string, string> }): Stage {
+export function createShieldStage(deps: {
+  shield: Shield;
+  pins: PinService;
+  sessionRisk: SessionRisk;
+  labels: (server: string) => Record<string, string>;
+  /** The Shield compiled with the org's own rule settings (src/shield/org-rules.service.ts); default: `shield`. */
+  forOrg?: ((orgId: string) => Shield | Promise<Shield>) | undefined;
+}): Stage {
   return {
     name: 'shield',
     async run(ctx, next) {
       const definition = await deps.pins.check(ctx.identity.orgId, ctx.server, ctx.tool);
       const sessionRisk = deps.sessionRisk.get(riskKey(ctx));
-      const verdict = deps.shield.analyzeCall({
+      const shield = deps.forOrg ? await deps.forOrg(ctx.identity.orgId) : deps.shield;
+      const verdict = shield.analyzeCall({
         agent: ctx.identity.agentName,
         server: ctx.server,
         tool: ctx.tool,
