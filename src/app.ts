@@ -22,6 +22,7 @@ import { createOrgRules, type OrgRules } from './shield/org-rules.service.ts';
 import { shieldRoutes } from './http/shield.routes.ts';
 import { serversRoutes } from './http/servers.routes.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
+import { providersFromConfig } from './identity/oauth/index.ts';
 import { policyRoutes } from './http/policy.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
 import { registerConsole } from './http/console.routes.ts';
@@ -202,6 +203,9 @@ export async function createFlowLink(opts: {
     secureCookies: id.secureCookies,
     allowedOrigins: id.allowedOrigins,
     signup: id.signup,
+    // OAuth client secrets are references (env:, vault:, file:, or a default-org secret), read at each code exchange.
+    oauthProviders: providersFromConfig(id.oauth, async (ref) => (await secrets.resolver.resolve(configOrg, ref))?.value),
+    audit,
     routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield })],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });

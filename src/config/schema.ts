@@ -4,6 +4,7 @@ import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
 import { SecretsConfigSchema } from '../secrets/grants.ts';
+import { OAuthConfigSchema } from '../identity/oauth/oauth.config.ts';
 
 /**
  * Boot settings: one schema, validated at start. Every object is strict, so an unknown
@@ -108,6 +109,8 @@ export const ConfigSchema = z.strictObject({
           from: z.string().min(3),
         })
         .optional(),
+      /** Sign-in with GitHub, Yandex ID and VK ID (docs/identity.md); a provider is on when its section is present. */
+      oauth: OAuthConfigSchema.optional(),
     })
     .default({ signup: 'closed', secureCookies: 'auto', allowedOrigins: [] }),
   /** Who may call what (docs/policy.md); hot-reloaded from this file, also editable through the API. */

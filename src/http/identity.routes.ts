@@ -13,6 +13,9 @@ import { registerAuthRoutes } from './identity.auth.routes.ts';
 import { registerOrgRoutes } from './identity.orgs.routes.ts';
 import { registerAgentRoutes } from './identity.agents.routes.ts';
 import { buildOpenApi, type RouteDoc } from './openapi.ts';
+import { registerOAuthRoutes } from './identity.oauth.routes.ts';
+import { createOAuthService, type OAuthProvider } from '../identity/oauth/index.ts';
+import type { AuditEventInput } from '../audit/audit.writer.ts';
 
 export interface IdentityApiDeps {
   store: Store;
@@ -30,6 +33,10 @@ export interface IdentityApiDeps {
   /** 'open' (default): anyone may sign up (and create organizations); 'closed': invites and `flowlink admin create` only. */
   signup?: 'open' | 'closed';
   clock?: () => number;
+  /** OAuth sign-in providers (none: the routes exist and answer that no provider is enabled). */
+  oauthProviders?: OAuthProvider[];
+  /** Where identity events (linked sign-in providers) are recorded. */
+  audit?: { append(e: AuditEventInput): Promise<number> };
   /** Other modules' routes, registered inside this API (same auth, roles, CSRF, errors, OpenAPI). */
   routes?: ((api: FastifyInstance) => void)[];
 }
@@ -46,6 +53,7 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps)
   const base = { store: deps.store, mailer, logger: deps.logger, publicUrl: deps.publicUrl, ...(deps.clock ? { clock: deps.clock } : {}) };
   const accounts = createAccountService({ ...base, hasher: deps.hasher ?? createArgon2Hasher() });
   const orgs = createOrgService(base);
+  const oauth = createOAuthService({ store: deps.store, accounts, providers: deps.oauthProviders ?? [], publicUrl: deps.publicUrl, signup: deps.signup ?? 'open', audit: deps.audit, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const kit = createKit({ accounts, orgs, secureCookies: deps.secureCookies ?? 'auto', allowedOrigins: deps.allowedOrigins ?? [] });
   const docs: RouteDoc[] = [];
 
@@ -82,6 +90,7 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps)
       registerAuthRoutes(api, { accounts, orgs, kit, signup: deps.signup ?? 'open' });
       registerOrgRoutes(api, { accounts, orgs, kit });
       registerAgentRoutes(api, { agents: deps.agents });
+      registerOAuthRoutes(api, { oauth, accounts, kit, secureCookies: deps.secureCookies ?? 'auto' });
       for (const register of deps.routes ?? []) register(api);
       route(api, {
         method: 'GET', url: '/openapi.json', auth: { kind: 'public' }, tags: ['meta'], summary: 'This document',

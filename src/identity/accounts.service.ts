@@ -177,6 +177,8 @@ export function createAccountService(deps: { store: Store; hasher: PasswordHashe
     },
 
     rotate,
+    /** A new session for a user who proved who they are another way (OAuth sign-in); `mfa` when TOTP is still owed. */
+    issueSession: (userId: string, state: SessionState, client: ClientInfo) => issue(store, userId, state, client),
     signOut: (s: SessionRow) => sessionsRepo.revoke(store, s.user_id, s.id),
     listSessions: (userId: string) => sessionsRepo.listLive(store, userId),
     async revokeSession(userId: string, id: string): Promise<void> {

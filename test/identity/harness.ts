@@ -9,6 +9,8 @@ import type { Mailer, MailMessage } from '../../src/identity/mailer.ts';
 import type { AccountService } from '../../src/identity/accounts.service.ts';
 import type { OrgService } from '../../src/identity/orgs.service.ts';
 import { PG_URL } from '../helpers/flowlink.ts';
+import type { OAuthProvider } from '../../src/identity/oauth/provider.ts';
+import type { AuditEventInput } from '../../src/audit/audit.writer.ts';
 
 /** Both stores: every identity suite runs on PGlite and on PostgreSQL (a private schema per run). */
 export const backends: [string, () => Promise<Store>][] = [
@@ -44,7 +46,7 @@ export interface Api {
  * body as a string, with the identity API registered on top. Routes are collected from
  * Fastify's own onRoute hook, so a suite that walks them cannot miss a new one.
  */
-export async function startApi(store: Store, opts: { clock?: () => number; signup?: 'open' | 'closed'; secureCookies?: 'auto' | boolean } = {}): Promise<Api> {
+export async function startApi(store: Store, opts: { clock?: () => number; signup?: 'open' | 'closed'; secureCookies?: 'auto' | boolean; oauthProviders?: OAuthProvider[]; audit?: { append(e: AuditEventInput): Promise<number> } } = {}): Promise<Api> {
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -71,6 +73,7 @@ export interface Res {
   status: number;
   body: any;
   cookies: { name: string; value: string }[];
+  headers: Record<string, unknown>;
 }
 
 /** A browser-like client: keeps cookies and sends the CSRF token header as the console does. */
@@ -92,7 +95,7 @@ export class Browser {
       if (!c.value || (c.expires && c.expires.getTime() < Date.now())) this.jar.delete(c.name);
       else this.jar.set(c.name, c.value);
     }
-    return { status: r.statusCode, body: r.body ? safeJson(r.body) : undefined, cookies: r.cookies as { name: string; value: string }[] };
+    return { status: r.statusCode, body: r.body ? safeJson(r.body) : undefined, cookies: r.cookies as { name: string; value: string }[], headers: r.headers };
   }
 }
 
