@@ -24,6 +24,7 @@ import { serversRoutes } from './http/servers.routes.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { providersFromConfig } from './identity/oauth/index.ts';
 import { policyRoutes } from './http/policy.routes.ts';
+import { secretsRoutes } from './http/secrets.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
 import { registerConsole } from './http/console.routes.ts';
 import { wireApprovals, type Approvals } from './approvals/wire.ts';
@@ -206,7 +207,7 @@ export async function createFlowLink(opts: {
     // OAuth client secrets are references (env:, vault:, file:, or a default-org secret), read at each code exchange.
     oauthProviders: providersFromConfig(id.oauth, async (ref) => (await secrets.resolver.resolve(configOrg, ref))?.value),
     audit,
-    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield })],
+    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents })],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait

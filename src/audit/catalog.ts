@@ -32,7 +32,7 @@ const agentData = z.strictObject({ agent_id: id, name: s(128), expires_at: s(64)
 const toolData = z.looseObject({ server: s(128), tool: s(256).optional(), hash: sha256.optional() });
 const keyData = z.strictObject({ key_id: id, previous_key_id: id.nullable(), algorithm: z.literal('ed25519') });
 const secretKeyData = z.strictObject({ key_id: id, fingerprint: s(64) });
-const secretGrantData = z.strictObject({ grant_id: id, secret: s(128), agents: z.array(s(128)).max(100), servers: z.array(s(128)).max(100) });
+const secretGrantData = z.strictObject({ grant_id: id, secret: s(128), agents: z.array(s(128)).max(100), servers: z.array(s(128)).max(100), agent_labels: z.record(s(63), s(128)).optional(), tools: z.array(s(256)).max(100).optional() });
 const approvalData = z.strictObject({
   request_id: id,
   server: s(128),
@@ -117,6 +117,7 @@ export const AuditCatalog = {
   },
   'secret.grant.added': { code: 'FL-SECRET-0009', severity: 'medium', schema: secretGrantData, description: 'Agents were allowed to use secrets on servers' },
   'secret.grant.removed': { code: 'FL-SECRET-0010', severity: 'medium', schema: secretGrantData, description: 'A secret grant was removed' },
+  'secret.checked': { code: 'FL-SECRET-0011', severity: 'info', schema: z.strictObject({ name: s(128), backend: z.enum(['builtin', 'vault', 'env', 'file']), version: z.number().int().positive(), resolvable: z.boolean() }), description: 'An admin checked that a secret can be resolved (the value was read and dropped, nothing returned)' },
   'approval.requested': { code: 'FL-APPROVAL-0001', severity: 'medium', schema: approvalData, description: 'A tool call is held until a person approves or denies it' },
   'approval.notified': { code: 'FL-APPROVAL-0002', severity: 'info', schema: approvalData, description: 'An approval request was announced on a channel (web, Slack, Telegram)' },
   'approval.viewed': { code: 'FL-APPROVAL-0003', severity: 'info', schema: approvalData, description: 'A person opened an approval request' },

@@ -21,15 +21,17 @@ export type Permission =
   | 'shield.read'
   | 'shield.manage'
   | 'servers.read'
-  | 'servers.manage';
+  | 'servers.manage'
+  | 'secrets.read'
+  | 'secrets.manage';
 
 const READ: Permission[] = ['org.read', 'members.read', 'agents.read', 'policies.read', 'shield.read', 'servers.read'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage']),
-  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage']),
+  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage', 'secrets.read', 'secrets.manage']),
+  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage', 'secrets.read', 'secrets.manage']),
   approver: new Set<Permission>([...READ, 'approvals.decide']),
-  auditor: new Set<Permission>([...READ, 'audit.read']),
+  auditor: new Set<Permission>([...READ, 'audit.read', 'secrets.read']),
   viewer: new Set<Permission>([...READ]),
 };
 

@@ -1,24 +1,35 @@
 import { z } from 'zod';
 import { globSource } from '../policy/glob.ts';
-import type { Queryable } from '../store/store.ts';
-import { secretsRepo } from './secrets.repo.ts';
+import { FlowLinkError } from '../lib/errors.ts';
 
-const glob = z.string().min(1).max(128);
+const glob = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.*?:\/-]+$/, 'use letters, digits, "_", ".", "-", ":", "/" and the globs * and ?');
+const labelKey = z.string().min(1).max(63).regex(/^[A-Za-z0-9_.\/-]+$/, 'a label key uses letters, digits, "_", ".", "/" and "-"');
 const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m)$/, 'expected a duration such as 500ms, 30s or 1m')]).transform((v) => (typeof v === 'number' ? v : Number(/^\d+/.exec(v)![0]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[/(ms|s|m)$/.exec(v)![1] as 'ms']));
 
-export const GrantSchema = z.strictObject({
-  /** Secret name or glob (PROD_*). Names only: references to backends are stored under a name. */
-  secret: glob,
-  /** Agent names (globs) that may use it. */
-  agents: z.array(glob).min(1).max(100),
-  /** Servers (globs) it may be sent to. */
-  servers: z.array(glob).min(1).max(100),
-});
+/**
+ * Who may use which secret where. A grant matches a call when the secret name matches
+ * `secret`, the agent matches `agents` (names, globs) or carries every `agentLabels`
+ * pair, the server matches `servers` and the tool matches `tools`.
+ */
+export const GrantSchema = z
+  .strictObject({
+    /** Secret name or glob (PROD_*). Names only: references to backends are stored under a name. */
+    secret: glob,
+    /** Agent names (globs) that may use it. */
+    agents: z.array(glob).max(100).default([]),
+    /** Or: agents carrying all of these labels (exact values). */
+    agentLabels: z.record(labelKey, z.string().min(1).max(128)).refine((r) => Object.keys(r).length <= 20, 'at most 20 labels').default({}),
+    /** Servers (globs) it may be sent to. */
+    servers: z.array(glob).min(1).max(100),
+    /** Tools (globs) of those servers; any tool when omitted. */
+    tools: z.array(z.string().min(1).max(256)).min(1).max(100).default(['*']),
+  })
+  .refine((g) => g.agents.length > 0 || Object.keys(g.agentLabels).length > 0, { message: 'a grant names agents or agentLabels (or both)', path: ['agents'] });
 
 /**
  * The `secrets:` section of the boot config (docs/secrets.md). Grants here apply in every
  * organization, each resolving names in its own store; orgs add their own grants in the
- * database.
+ * database (REST, CLI).
  */
 export const SecretsConfigSchema = z
   .strictObject({
@@ -43,47 +54,50 @@ export const SecretsConfigSchema = z
 
 export type SecretsConfig = z.output<typeof SecretsConfigSchema>;
 export type Grant = z.output<typeof GrantSchema>;
+export type GrantInput = z.input<typeof GrantSchema>;
+
+/** What the grant check looks at: the calling agent and where the value would go. */
+export interface GrantSubject {
+  agent: string;
+  labels: Record<string, string>;
+  server: string;
+  tool: string;
+}
+
+export interface CompiledGrant {
+  secret: (v: string) => boolean;
+  agent: (name: string, labels: Record<string, string>) => boolean;
+  server: (v: string) => boolean;
+  tool: (v: string) => boolean;
+}
 
 function matcher(globs: readonly string[]): (v: string) => boolean {
+  if (!globs.length) return () => false;
   const re = new RegExp(`^(?:${globs.map((g) => globSource(g, 'name')).join('|')})$`);
   return (v) => re.test(v);
 }
 
-interface Compiled {
-  secret: (v: string) => boolean;
-  agent: (v: string) => boolean;
-  server: (v: string) => boolean;
-}
-
-const compile = (g: Grant): Compiled => ({ secret: matcher([g.secret]), agent: matcher(g.agents), server: matcher(g.servers) });
-
-/**
- * Answers "may this agent use this secret on this server?" from the config's grants and
- * the org's grants table (cached briefly per org).
- */
-export function createGrantChecker(deps: { config: readonly Grant[]; db: Queryable; cacheMs?: number; clock?: () => number }) {
-  const fromConfig = deps.config.map(compile);
-  const clock = deps.clock ?? Date.now;
-  const cacheMs = deps.cacheMs ?? 5_000;
-  const perOrg = new Map<string, { grants: Compiled[]; until: number }>();
-
-  async function orgGrants(orgId: string): Promise<Compiled[]> {
-    const hit = perOrg.get(orgId);
-    if (hit && hit.until > clock()) return hit.grants;
-    const grants = (await secretsRepo.grants(deps.db, orgId)).map((g) => compile({ secret: g.secret, agents: g.agents, servers: g.servers }));
-    perOrg.set(orgId, { grants, until: clock() + cacheMs });
-    return grants;
-  }
-
+/** Compiles a grant once (pure). */
+export function compileGrant(g: Pick<Grant, 'secret' | 'agents' | 'agentLabels' | 'servers' | 'tools'>): CompiledGrant {
+  const names = matcher(g.agents);
+  const labels = Object.entries(g.agentLabels);
   return {
-    async allows(orgId: string, agent: string, server: string, secret: string): Promise<boolean> {
-      const all = [...fromConfig, ...(await orgGrants(orgId))];
-      return all.some((g) => g.secret(secret) && g.agent(agent) && g.server(server));
-    },
-    invalidate(orgId: string) {
-      perOrg.delete(orgId);
-    },
+    secret: matcher([g.secret]),
+    agent: (name, have) => names(name) || (labels.length > 0 && labels.every(([k, v]) => have[k] === v)),
+    server: matcher(g.servers),
+    tool: matcher(g.tools),
   };
 }
 
-export type GrantChecker = ReturnType<typeof createGrantChecker>;
+/** Does any grant let `s` use `secret`? Pure. */
+export function grantsAllow(grants: readonly CompiledGrant[], s: GrantSubject, secret: string): boolean {
+  return grants.some((g) => g.secret(secret) && g.agent(s.agent, s.labels) && g.server(s.server) && g.tool(s.tool));
+}
+
+/** Parses a grant from outside (REST, CLI) with a message naming the bad field. */
+export function parseGrant(input: unknown): Grant {
+  const r = GrantSchema.safeParse(input);
+  if (r.success) return r.data;
+  const i = r.error.issues[0]!;
+  throw new FlowLinkError('invalid_params', `grant ${i.path.join('.') || '(body)'}: ${i.message}`);
+}

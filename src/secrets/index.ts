@@ -6,7 +6,9 @@ import { FlowLinkError } from '../lib/errors.ts';
 import { createKeyService } from './keys.service.ts';
 import { createSecretService } from './secrets.service.ts';
 import { createResolver } from './resolver.ts';
-import { createGrantChecker, type SecretsConfig } from './grants.ts';
+import type { SecretsConfig } from './grants.ts';
+import { createGrantService } from './grants.service.ts';
+import { usageRepo } from './usage.repo.ts';
 import { InjectedValues } from './values.ts';
 import { createServerSecrets } from './server-secrets.ts';
 import { createVaultBackend } from './backends/vault.ts';
@@ -18,6 +20,7 @@ import type { Rand } from './crypto.ts';
 export { SecretsConfigSchema, type SecretsConfig } from './grants.ts';
 export { SecretRedactor, StreamingRedactor } from './redact.ts';
 export { loadMasterKey } from './master-key.ts';
+export { GrantSchema, type Grant } from './grants.ts';
 export { deferredLink } from './server-secrets.ts';
 export { InjectedValues } from './values.ts';
 
@@ -45,9 +48,10 @@ export function createSecrets(deps: { store: Store; audit: { append(e: AuditEven
     vault = createVaultBackend({ address: v.address, namespace: v.namespace, auth, cacheTtlMs: v.cacheTtl, timeoutMs: v.timeout, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   }
   const resolver = createResolver({ secrets, backends: { vault, env: createEnvBackend(env), file: createFileBackend({ roots: deps.config.fileRoots }) } });
-  const grants = createGrantChecker({ config: deps.config.grants, db: deps.store });
+  const grants = createGrantService({ store: deps.store, audit: deps.audit, config: deps.config.grants });
   const values = deps.values ?? new InjectedValues();
-  const server = createServerSecrets({ resolver, values, audit: deps.audit });
+  const recordUses = (orgId: string, uses: Parameters<typeof usageRepo.record>[2]) => usageRepo.record(deps.store, orgId, uses);
+  const server = createServerSecrets({ resolver, values, audit: deps.audit, recordUses });
 
   return {
     keys,
@@ -56,7 +60,14 @@ export function createSecrets(deps: { store: Store; audit: { append(e: AuditEven
     grants,
     values,
     /** The pipeline stage (order.ts: innermost, just before forward). */
-    stage: (): Stage => createInjectSecretsStage({ resolver, grants, values, audit: deps.audit }),
+    stage: (opts: { tmpRoot?: string } = {}): Stage => createInjectSecretsStage({ resolver, grants, values, audit: deps.audit, recordUses, ...opts }),
+    /** Can a stored name be resolved now (its value dropped)? Audited; only the outcome and a reason come back. */
+    async check(orgId: string, name: string, actor: { type: 'user' | 'agent' | 'system'; id: string }) {
+      const meta = await secrets.get(orgId, name);
+      const r = await resolver.check(orgId, name);
+      await deps.audit.append({ orgId, kind: 'secret.checked', actor, outcome: r.resolvable ? 'success' : 'failure', data: { name, backend: meta.backend, version: meta.version, resolvable: r.resolvable } });
+      return { name, backend: meta.backend, version: meta.version, reference: meta.reference, ...r };
+    },
     resolveServerSecrets: server.resolveServerSecrets,
     /** For the gateway: redacts notifications (progress, log messages) and errors sent to an org's agents. */
     redactorFor: (orgId: string) => values.forOrg(orgId),

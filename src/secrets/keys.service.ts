@@ -24,6 +24,18 @@ export interface KeyInfo {
   createdAt: Date;
 }
 
+export interface RotationProgress {
+  keyId: string;
+  rewrapped: number;
+  total: number;
+  remaining: number;
+}
+
+export interface KeyStatus {
+  keys: (KeyInfo & { retiredAt: Date | null; wrappedKeys: number })[];
+  rotation: { inProgress: boolean; runningHere: boolean; remaining: number; lastError: string | null };
+}
+
 const REWRAP_PAGE = 200;
 
 /**
@@ -35,6 +47,9 @@ export function createKeyService(deps: KeysDeps) {
   const rand = deps.rand ?? defaultRand;
   /** Opened private keys by org and key id; dropped when a key is retired. */
   const opened = new Map<string, Buffer>();
+  /** Background rotations started through the API on this instance, by org. */
+  const running = new Map<string, Promise<unknown>>();
+  const lastError = new Map<string, string>();
 
   const actorOf = (a: Actor) => ({ type: a.type, id: a.id });
   const info = (r: OrgKeyRow): KeyInfo => ({ keyId: r.key_id, fingerprint: r.fingerprint, state: r.state, createdAt: r.created_at });
@@ -127,27 +142,77 @@ export function createKeyService(deps: KeysDeps) {
    * one turns `retiring` and stays usable for decryption while every data key wrapped
    * to it is re-wrapped, page by page, each swap guarded by the old key id (so a
    * concurrent set or delete wins). When none is left the old key is retired and its
-   * sealed private key erased. Values themselves are never decrypted.
+   * sealed private key erased. Values themselves are never decrypted. A rotation cut
+   * short (a crash) is resumed by the next rotate instead of starting another.
    */
-  async function rotate(orgId: string, actor: Actor): Promise<{ keyId: string; fingerprint: string; rewrapped: number; retired: string[] }> {
-    const old = await secretsRepo.activeKey(store, orgId);
-    if (!old) throw new FlowLinkError('not_found', 'this organization has no secrets key yet (set one up first)');
+  async function rotate(orgId: string, actor: Actor, onProgress?: (p: RotationProgress) => void): Promise<{ keyId: string; fingerprint: string; previousKeyId: string; rewrapped: number; retired: string[]; resumed: boolean }> {
+    const { old, next, resumed } = await beginRotation(orgId);
+    return completeRotation(orgId, actor, old, next, resumed, onProgress);
+  }
+
+  /** Step one of a rotation: the new key is active (or an unfinished rotation is picked up). */
+  async function beginRotation(orgId: string): Promise<{ old: OrgKeyRow; next: Pick<OrgKeyRow, 'key_id' | 'fingerprint'>; resumed: boolean }> {
+    const keys = await secretsRepo.keys(store, orgId);
+    const active = keys.find((k) => k.state === 'active');
+    if (!active) throw new FlowLinkError('not_found', 'this organization has no secrets key yet (set one up first)');
+    const retiring = keys.find((k) => k.state === 'retiring');
+    if (retiring) return { old: retiring, next: active, resumed: true };
     const next = await createKey(orgId, 'active');
-    await store.tx(async (q) => {
-      await secretsRepo.setKeyState(q, orgId, old.key_id, 'retiring');
-      await secretsRepo.insertKey(q, next);
-    });
-    const done = await finishRetiring(orgId, actor);
+    try {
+      await store.tx(async (q) => {
+        await secretsRepo.setKeyState(q, orgId, active.key_id, 'retiring');
+        await secretsRepo.insertKey(q, next);
+      });
+    } catch {
+      throw new FlowLinkError('conflict', 'another rotation of this organization key started at the same time; check the key status');
+    }
+    return { old: active, next, resumed: false };
+  }
+
+  async function completeRotation(orgId: string, actor: Actor, old: OrgKeyRow, next: Pick<OrgKeyRow, 'key_id' | 'fingerprint'>, resumed: boolean, onProgress?: (p: RotationProgress) => void) {
+    const done = await finishRetiring(orgId, actor, onProgress);
     const remaining = await secretsRepo.countForKey(store, orgId, old.key_id);
     await deps.audit.append({
       orgId, kind: 'secret.keys.rotated', actor: actorOf(actor), outcome: remaining === 0 ? 'success' : 'failure',
       data: { key_id: next.key_id, fingerprint: next.fingerprint, previous_key_id: old.key_id, previous_fingerprint: old.fingerprint, rewrapped: done.rewrapped, remaining },
     });
-    return { keyId: next.key_id, fingerprint: next.fingerprint, rewrapped: done.rewrapped, retired: done.retired };
+    return { keyId: next.key_id, fingerprint: next.fingerprint, previousKeyId: old.key_id, rewrapped: done.rewrapped, retired: done.retired, resumed };
+  }
+
+  /**
+   * For the API: starts (or resumes) a rotation and lets it run in the background on this
+   * instance; `status` shows its progress (data keys still wrapped to the retiring key).
+   */
+  async function startRotation(orgId: string, actor: Actor): Promise<{ keyId: string; fingerprint: string; previousKeyId: string; remaining: number; resumed: boolean }> {
+    if (running.has(orgId)) throw new FlowLinkError('conflict', 'a rotation of this organization key is already running');
+    const { old, next, resumed } = await beginRotation(orgId);
+    const remaining = await secretsRepo.countForKey(store, orgId, old.key_id);
+    const job = completeRotation(orgId, actor, old, next, resumed)
+      .then(() => lastError.delete(orgId))
+      .catch((err: unknown) => void lastError.set(orgId, err instanceof FlowLinkError ? err.message : 'the rotation stopped on an internal error; rotate again to resume'))
+      .finally(() => running.delete(orgId));
+    running.set(orgId, job);
+    return { keyId: next.key_id, fingerprint: next.fingerprint, previousKeyId: old.key_id, remaining, resumed };
+  }
+
+  /** Keys with how many data keys each still wraps, and whether a rotation is under way. */
+  async function status(orgId: string): Promise<KeyStatus> {
+    const keys = await secretsRepo.keys(store, orgId);
+    const counts = await secretsRepo.countsByKey(store, orgId);
+    const retiring = keys.filter((k) => k.state === 'retiring');
+    return {
+      keys: keys.map((k) => ({ ...info(k), retiredAt: k.retired_at, wrappedKeys: counts.get(k.key_id) ?? 0 })),
+      rotation: { inProgress: retiring.length > 0, runningHere: running.has(orgId), remaining: retiring.reduce((n, k) => n + (counts.get(k.key_id) ?? 0), 0), lastError: lastError.get(orgId) ?? null },
+    };
+  }
+
+  /** Waits for this instance's background rotation of `orgId`, if any (tests, shutdown). */
+  async function idle(orgId?: string): Promise<void> {
+    await Promise.all(orgId ? [running.get(orgId)] : [...running.values()]);
   }
 
   /** Re-wraps everything still wrapped to a retiring key, then retires it (also resumes a rotation cut short). */
-  async function finishRetiring(orgId: string, actor: Actor): Promise<{ rewrapped: number; retired: string[] }> {
+  async function finishRetiring(orgId: string, actor: Actor, onProgress?: (p: RotationProgress) => void): Promise<{ rewrapped: number; retired: string[] }> {
     const target = await secretsRepo.activeKey(store, orgId);
     if (!target) return { rewrapped: 0, retired: [] };
     const newPublic = Buffer.from(target.public_key, 'base64');
@@ -155,6 +220,8 @@ export function createKeyService(deps: KeysDeps) {
     const retired: string[] = [];
     for (const k of (await secretsRepo.keys(store, orgId)).filter((r) => r.state === 'retiring')) {
       const oldPrivate = await privateKey(orgId, k.key_id);
+      const total = await secretsRepo.countForKey(store, orgId, k.key_id);
+      onProgress?.({ keyId: k.key_id, rewrapped, total, remaining: total });
       for (;;) {
         const page = await secretsRepo.sealedForKey(store, orgId, k.key_id, REWRAP_PAGE);
         if (!page.length) break;
@@ -167,6 +234,7 @@ export function createKeyService(deps: KeysDeps) {
             progressed++;
           }
         }
+        onProgress?.({ keyId: k.key_id, rewrapped, total, remaining: await secretsRepo.countForKey(store, orgId, k.key_id) });
         // Rows that raced (deleted meanwhile) drop out of the next page by themselves.
         if (!progressed && page.every((r) => !r.wrapped_key)) break;
       }
@@ -185,7 +253,7 @@ export function createKeyService(deps: KeysDeps) {
     return (await secretsRepo.keys(store, orgId)).map(info);
   }
 
-  return { setup, verify, rotate, finishRetiring, list, active, privateKey };
+  return { setup, verify, rotate, startRotation, status, idle, finishRetiring, list, active, privateKey };
 }
 
 export type KeyService = ReturnType<typeof createKeyService>;

@@ -57,7 +57,22 @@ export function createResolver(deps: { secrets: SecretService; backends: Backend
     return value === undefined ? undefined : { value, version: stored.version };
   }
 
-  return { resolve };
+  /**
+   * Can `name` be resolved right now? Only the outcome and, when not, why (the backend's
+   * error, which never carries a value); the value itself is dropped here.
+   */
+  async function check(orgId: string, name: string): Promise<{ resolvable: boolean; reason: string | null }> {
+    try {
+      const r = await resolve(orgId, name);
+      if (r) return { resolvable: true, reason: null };
+      return { resolvable: false, reason: 'the backend has no value at that reference (or the stored value was erased)' };
+    } catch (err) {
+      if (err instanceof FlowLinkError) return { resolvable: false, reason: err.message };
+      throw err;
+    }
+  }
+
+  return { resolve, check };
 }
 
 export type Resolver = ReturnType<typeof createResolver>;

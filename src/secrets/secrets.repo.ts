@@ -23,6 +23,7 @@ export interface SecretRow {
   name: string;
   current_version: number;
   backend: BackendKind;
+  reference: string | null;
   created_at: Date;
   created_by: string;
   updated_at: Date;
@@ -69,7 +70,7 @@ export const secretsRepo = {
   async get(q: Queryable, orgId: string, name: string): Promise<(SecretRow & { deleted_at: Date | null }) | undefined> {
     return (
       await q.query<SecretRow & { deleted_at: Date | null }>(
-        'SELECT s.org_id, s.name, s.current_version, v.backend, s.created_at, s.created_by, s.updated_at, s.updated_by, s.deleted_at FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.name = s.name AND v.version = s.current_version WHERE s.org_id = $1 AND s.name = $2',
+        'SELECT s.org_id, s.name, s.current_version, v.backend, v.reference, s.created_at, s.created_by, s.updated_at, s.updated_by, s.deleted_at FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.name = s.name AND v.version = s.current_version WHERE s.org_id = $1 AND s.name = $2',
         [orgId, name],
         { name: 'secrets_get' },
       )
@@ -77,7 +78,7 @@ export const secretsRepo = {
   },
   async list(q: Queryable, orgId: string): Promise<SecretRow[]> {
     return q.query<SecretRow>(
-      'SELECT s.org_id, s.name, s.current_version, v.backend, s.created_at, s.created_by, s.updated_at, s.updated_by FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.name = s.name AND v.version = s.current_version WHERE s.org_id = $1 AND s.deleted_at IS NULL ORDER BY s.name',
+      'SELECT s.org_id, s.name, s.current_version, v.backend, v.reference, s.created_at, s.created_by, s.updated_at, s.updated_by FROM secrets s JOIN secret_versions v ON v.org_id = s.org_id AND v.name = s.name AND v.version = s.current_version WHERE s.org_id = $1 AND s.deleted_at IS NULL ORDER BY s.name',
       [orgId],
     );
   },
@@ -122,18 +123,12 @@ export const secretsRepo = {
     const r = await q.query<{ version: number }>('UPDATE secret_versions SET wrapped_key = $6, key_id = $5 WHERE org_id = $1 AND name = $2 AND version = $3 AND key_id = $4 RETURNING version', [orgId, name, version, fromKey, toKey, wrapped]);
     return r.length === 1;
   },
+  async countsByKey(q: Queryable, orgId: string): Promise<Map<string, number>> {
+    const r = await q.query<{ key_id: string; n: number }>('SELECT key_id, count(*)::int AS n FROM secret_versions WHERE org_id = $1 AND key_id IS NOT NULL GROUP BY key_id', [orgId]);
+    return new Map(r.map((x) => [x.key_id, x.n]));
+  },
   async countForKey(q: Queryable, orgId: string, keyId: string): Promise<number> {
     const r = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM secret_versions WHERE org_id = $1 AND key_id = $2', [orgId, keyId]);
     return r[0]?.n ?? 0;
-  },
-
-  async grants(q: Queryable, orgId: string): Promise<{ id: string; secret: string; agents: string[]; servers: string[] }[]> {
-    return q.query('SELECT id, secret, agents, servers FROM secret_grants WHERE org_id = $1 ORDER BY created_at', [orgId], { name: 'secrets_grants' });
-  },
-  async insertGrant(q: Queryable, r: { id: string; org_id: string; secret: string; agents: string[]; servers: string[]; created_by: string }): Promise<void> {
-    await q.query('INSERT INTO secret_grants (id, org_id, secret, agents, servers, created_by) VALUES ($1, $2, $3, $4, $5, $6)', [r.id, r.org_id, r.secret, JSON.stringify(r.agents), JSON.stringify(r.servers), r.created_by]);
-  },
-  async deleteGrant(q: Queryable, orgId: string, id: string): Promise<boolean> {
-    return (await q.query('DELETE FROM secret_grants WHERE org_id = $1 AND id = $2 RETURNING id', [orgId, id])).length === 1;
   },
 };

@@ -5,6 +5,7 @@ import { secretsRepo, type SecretRow, type VersionRow } from './secrets.repo.ts'
 import { MAX_VALUE_BYTES, MIN_VALUE_CHARS, NAME_RE, parseRef, formatRef, type Actor, type BackendKind } from './secrets.types.ts';
 import { decryptValue, encryptValue, packWrapped, unpackWrapped, defaultRand, SecretCryptoError, type Rand } from './crypto.ts';
 import type { KeyService } from './keys.service.ts';
+import { usageRepo, type UseRow } from './usage.repo.ts';
 
 export interface SecretView {
   name: string;
@@ -14,6 +15,21 @@ export interface SecretView {
   createdBy: string;
   updatedAt: string;
   updatedBy: string;
+  /** For vault/env/file secrets: where the value is read from (never the value). */
+  reference: string | null;
+  lastUsedAt: string | null;
+  useCount: number;
+}
+
+export interface UseView {
+  at: string;
+  callId: string | null;
+  agentId: string | null;
+  agentName: string | null;
+  server: string;
+  tool: string | null;
+  method: UseRow['method'];
+  version: number | null;
 }
 
 export interface VersionView {
@@ -26,7 +42,12 @@ export interface VersionView {
   erased: boolean;
 }
 
-const view = (r: SecretRow): SecretView => ({ name: r.name, version: r.current_version, backend: r.backend, createdAt: r.created_at.toISOString(), createdBy: r.created_by, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by });
+const view = (r: SecretRow, use?: { count: number; last: Date }): SecretView => ({
+  name: r.name, version: r.current_version, backend: r.backend, createdAt: r.created_at.toISOString(), createdBy: r.created_by, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by,
+  reference: r.reference, lastUsedAt: use ? use.last.toISOString() : null, useCount: use?.count ?? 0,
+});
+const useView = (u: UseRow): UseView => ({ at: new Date(u.used_at).toISOString(), callId: u.call_id, agentId: u.agent_id, agentName: u.agent_name, server: u.server, tool: u.tool, method: u.method, version: u.version });
+const NOT_FOUND = (name: string) => new FlowLinkError('not_found', `no secret named "${name}" in this organization`);
 const versionView = (r: VersionRow): VersionView => ({ version: r.version, backend: r.backend, reference: r.reference, createdAt: r.created_at.toISOString(), createdBy: r.created_by, erased: r.erased });
 
 function checkName(name: string) {
@@ -78,21 +99,38 @@ export function createSecretService(deps: { store: Store; keys: KeyService; audi
   }
 
   async function list(orgId: string): Promise<SecretView[]> {
-    return (await secretsRepo.list(store, orgId)).map(view);
+    const [rows, stats] = await Promise.all([secretsRepo.list(store, orgId), usageRepo.stats(store, orgId)]);
+    return rows.map((r) => view(r, stats.get(r.name)));
   }
 
+  /** One live secret's metadata; a deleted, missing or other org's name is "not found", the same answer. */
+  async function get(orgId: string, name: string): Promise<SecretView> {
+    checkName(name);
+    const row = await secretsRepo.get(store, orgId, name);
+    if (!row || row.deleted_at) throw NOT_FOUND(name);
+    return view(row, (await usageRepo.stats(store, orgId)).get(name));
+  }
+
+  /** Every version (who, when, backend), deleted secrets included: history is kept. */
   async function versions(orgId: string, name: string): Promise<VersionView[]> {
     checkName(name);
     const rows = await secretsRepo.versions(store, orgId, name);
-    if (!rows.length) throw new FlowLinkError('not_found', `no secret named "${name}"`);
+    if (!rows.length) throw NOT_FOUND(name);
     return rows.map(versionView);
+  }
+
+  /** The most recent uses (call, agent, server, time) of a secret that exists or existed in this org. */
+  async function usage(orgId: string, name: string, limit = 50): Promise<UseView[]> {
+    checkName(name);
+    if (!(await secretsRepo.get(store, orgId, name))) throw NOT_FOUND(name);
+    return (await usageRepo.recent(store, orgId, name, Math.min(Math.max(1, limit), 500))).map(useView);
   }
 
   async function remove(orgId: string, name: string, actor: Actor): Promise<void> {
     checkName(name);
     const cur = await secretsRepo.get(store, orgId, name);
     const ok = await store.tx((q) => secretsRepo.softDelete(q, orgId, name, `${actor.type}:${actor.id}`));
-    if (!ok) throw new FlowLinkError('not_found', `no secret named "${name}"`);
+    if (!ok) throw NOT_FOUND(name);
     await deps.audit.append({ orgId, kind: 'secret.deleted', actor: { type: actor.type, id: actor.id }, outcome: 'success', data: { name, version: cur?.current_version ?? 0 } });
   }
 
@@ -113,7 +151,7 @@ export function createSecretService(deps: { store: Store; keys: KeyService; audi
     }
   }
 
-  return { set, list, versions, remove, open };
+  return { set, list, get, versions, usage, remove, open };
 }
 
 export type SecretService = ReturnType<typeof createSecretService>;

@@ -4,6 +4,7 @@ import type { AuditEventInput } from '../audit/audit.writer.ts';
 import { FlowLinkError } from '../lib/errors.ts';
 import type { Resolver } from './resolver.ts';
 import type { InjectedValues } from './values.ts';
+import type { UseRow } from './usage.repo.ts';
 
 const PLACEHOLDER = /\{\{\s*secret:([^{}\s]{1,1100})\s*\}\}/g;
 
@@ -15,7 +16,7 @@ const PLACEHOLDER = /\{\{\s*secret:([^{}\s]{1,1100})\s*\}\}/g;
  * server may get them echoed back). A missing secret stops the server from starting
  * with an error naming the key and the secret, never a value.
  */
-export function createServerSecrets(deps: { resolver: Pick<Resolver, 'resolve'>; values: InjectedValues; audit: { append(e: AuditEventInput): Promise<number> } }) {
+export function createServerSecrets(deps: { resolver: Pick<Resolver, 'resolve'>; values: InjectedValues; audit: { append(e: AuditEventInput): Promise<number> }; recordUses?: (orgId: string, uses: Omit<UseRow, 'used_at'>[]) => Promise<void> }) {
   async function fill(map: Record<string, string>, orgId: string, what: 'env' | 'header', used: { name: string; method: 'env' | 'header'; version: number | null }[]): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
     for (const [key, text] of Object.entries(map)) {
@@ -47,6 +48,9 @@ export function createServerSecrets(deps: { resolver: Pick<Resolver, 'resolve'>;
     const headers = await fill(serverConfig.headers ?? {}, orgId, 'header', used);
     if (used.length) {
       await deps.audit.append({ orgId, kind: 'secret.used', actor: { type: 'system', id: 'gateway' }, outcome: 'success', data: { call_id: null, agent_id: null, server: serverName.slice(0, 128), tool: null, secrets: used.slice(0, 100) } });
+      // Only stored names (not direct backend references from the config) have a usage view.
+      const named = used.filter((u) => !u.name.includes(':'));
+      await deps.recordUses?.(orgId, named.map((u) => ({ name: u.name, version: u.version, method: u.method, call_id: null, agent_id: null, agent_name: null, server: serverName.slice(0, 128), tool: null })));
     }
     return { env, headers };
   }

@@ -8,12 +8,15 @@ import { FlowLinkError, toFlowLinkError } from '../../lib/errors.ts';
 import { NAME_RE, MIN_VALUE_CHARS } from '../../secrets/secrets.types.ts';
 import { findPlaceholders, fillPlaceholders, MAX_PLACEHOLDERS, type Placeholder } from '../../secrets/placeholders.ts';
 import type { Resolver } from '../../secrets/resolver.ts';
-import type { GrantChecker } from '../../secrets/grants.ts';
+import type { GrantService } from '../../secrets/grants.service.ts';
+import type { UseRow } from '../../secrets/usage.repo.ts';
 import type { InjectedValues } from '../../secrets/values.ts';
 
 export interface InjectSecretsDeps {
   resolver: Pick<Resolver, 'resolve'>;
-  grants: Pick<GrantChecker, 'allows'>;
+  grants: Pick<GrantService, 'allows'>;
+  /** Records each use for the usage view (list: last used, use count). */
+  recordUses?: (orgId: string, uses: Omit<UseRow, 'used_at'>[]) => Promise<void>;
   values: InjectedValues;
   audit: { append(e: AuditEventInput): Promise<number> };
   /** Where private per-call folders for `{{secretfile:…}}` are made (the OS temp dir by default). */
@@ -41,7 +44,7 @@ export function createInjectSecretsStage(deps: InjectSecretsDeps): Stage {
       const denied: string[] = [];
       const values = new Map<string, { value: string; version: number | null }>();
       for (const name of new Set(wanted.map((p) => p.name))) {
-        const ok = NAME_RE.test(name) && (await deps.grants.allows(orgId, ctx.identity.agentName, ctx.server, name));
+        const ok = NAME_RE.test(name) && (await deps.grants.allows(orgId, { agent: ctx.identity.agentName, labels: ctx.identity.labels, server: ctx.server, tool: ctx.tool }, name));
         const found = ok ? await deps.resolver.resolve(orgId, name) : undefined;
         if (!found || found.value.length < MIN_VALUE_CHARS) denied.push(name);
         else values.set(name, found);
@@ -60,7 +63,10 @@ export function createInjectSecretsStage(deps: InjectSecretsDeps): Stage {
       const original = ctx.arguments;
       try {
         // Recorded before the values leave: a use is on the record even if the call then hangs or the process dies.
-        await deps.audit.append({ orgId, kind: 'secret.used', actor: { type: 'agent', id: ctx.identity.agentId }, outcome: 'success', data: { call_id: ctx.callId, agent_id: ctx.identity.agentId, server: ctx.server, tool: ctx.tool, secrets: used } });
+        await Promise.all([
+          deps.audit.append({ orgId, kind: 'secret.used', actor: { type: 'agent', id: ctx.identity.agentId }, outcome: 'success', data: { call_id: ctx.callId, agent_id: ctx.identity.agentId, server: ctx.server, tool: ctx.tool, secrets: used } }),
+          deps.recordUses?.(orgId, used.map((u) => ({ name: u.name, version: u.version, method: u.method, call_id: ctx.callId, agent_id: ctx.identity.agentId, agent_name: ctx.identity.agentName, server: ctx.server, tool: ctx.tool }))),
+        ]);
         ctx.arguments = fillPlaceholders(original, (kind, name) => (kind === 'secret' ? values.get(name)!.value : files!.paths.get(name)!));
         return redactResponse(await redactErrors(next, deps, orgId), deps, orgId);
       } finally {
