@@ -35,6 +35,9 @@ import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
 import { createPolicyService, type PolicyService } from './policy/policy.service.ts';
+import { wireCompliance } from './compliance/wire.ts';
+import type { ComplianceService } from './compliance/compliance.service.ts';
+import type { SnapshotService } from './snapshots/snapshots.service.ts';
 import { toolVisibility } from './policy/visibility.ts';
 import { decideCall, type DecideInput, type DecideOutcome } from './pipeline/decide.ts';
 import { scopeAllows } from './identity/scopes.ts';
@@ -54,6 +57,10 @@ export interface FlowLink {
   secrets: Secrets;
   /** The approval queue, when `approvals:` is configured. */
   approvals: Approvals | undefined;
+  /** Compliance reports (docs/compliance.md). */
+  compliance: ComplianceService;
+  /** Context snapshots; an incident module calls `snapshots.capture(orgId, 'incident', ref)` (docs/snapshots.md). */
+  snapshots: SnapshotService;
   /** Runs an action reported by a hook through every stage without executing it. */
   decide(input: DecideInput): Promise<DecideOutcome>;
   /** Stops accepting work, lets in-flight calls finish (up to the grace period), then closes everything. */
@@ -128,6 +135,8 @@ export async function createFlowLink(opts: {
   const limiter = createRateLimiterFromConfig(config.rateLimits ?? RateLimitsConfigSchema.parse({}), { logger, onBackendState: (up) => metrics.rateLimitBackendUp.set(up ? 1 : 0) });
   limiter.configure(policy.current().document.rateLimits.limits);
   policy.onChange((p) => limiter.configure(p.document.rateLimits.limits));
+  // Reports and snapshots; from here on every policy change is preceded by a snapshot.
+  const reports = wireCompliance({ store, config, baseDir: opts.baseDir, policy, audit, logger, homeOrgId: configOrg });
   const approvals = config.approvals?.enabled ? wireApprovals({ config: config.approvals, store, audit, logger }) : undefined;
   await approvals?.start();
   const pipeline = buildPipeline({
@@ -207,7 +216,7 @@ export async function createFlowLink(opts: {
     // OAuth client secrets are references (env:, vault:, file:, or a default-org secret), read at each code exchange.
     oauthProviders: providersFromConfig(id.oauth, async (ref) => (await secrets.resolver.resolve(configOrg, ref))?.value),
     audit,
-    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents })],
+    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), ...reports.routes],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
@@ -230,6 +239,8 @@ export async function createFlowLink(opts: {
     limiter,
     secrets,
     approvals,
+    compliance: reports.compliance,
+    snapshots: reports.snapshots,
     decide: (input) => decideCall(pipeline, input),
     async close() {
       shuttingDown = true;
@@ -244,6 +255,7 @@ export async function createFlowLink(opts: {
       await checkpointer.stop();
       await pins?.stop();
       await orgRules?.stop();
+      await reports.stop();
       await policy.stop();
       await limiter.close();
       await agents.stop();

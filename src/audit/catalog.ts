@@ -132,6 +132,25 @@ export const AuditCatalog = {
   // People: a sign-in provider account (GitHub, Yandex ID, VK ID) linked to or unlinked from a user (in each of their orgs).
   'user.identity.linked': { code: 'FL-USER-0001', severity: 'medium', schema: identityLinkData, description: 'A sign-in provider account was linked to a user (by a verified address, at sign-up, or from the account page)' },
   'user.identity.unlinked': { code: 'FL-USER-0002', severity: 'medium', schema: identityLinkData, description: 'A user unlinked a sign-in provider account' },
+  // Compliance reports and context snapshots: ids, counts, scores and hashes only.
+  'report.generated': {
+    code: 'FL-REPORT-0001',
+    severity: 'info',
+    schema: z.strictObject({ standards: z.array(s(32)).max(10), format: z.enum(['html', 'pdf', 'json']), lang: z.enum(['ru', 'en']), trigger: z.enum(['api', 'cli', 'schedule']), scores: z.record(s(32), z.number().nullable()), checkpoint_seq: z.number().int().nullable() }),
+    description: 'A compliance report was generated (downloaded, written by the CLI or by the schedule)',
+  },
+  'snapshot.captured': {
+    code: 'FL-SNAPSHOT-0001',
+    severity: 'info',
+    schema: z.strictObject({ snapshot_id: id, reason: z.enum(['manual', 'schedule', 'policy-change', 'incident']), ref: s(256).nullable(), content_sha256: sha256, policy_version: z.number().int().nonnegative(), audit_seq: z.number().int().nullable() }),
+    description: 'A context snapshot (policies, agents, servers with pinned tools, redacted config, audit checkpoint) was stored',
+  },
+  'snapshot.restored': {
+    code: 'FL-SNAPSHOT-0002',
+    severity: 'high',
+    schema: z.strictObject({ snapshot_id: id, content_sha256: sha256, from_version: z.number().int().nonnegative(), to_version: z.number().int().nonnegative(), changed: z.boolean() }),
+    description: "A snapshot's policies and rules were made active again (as a new policy version)",
+  },
 } as const satisfies Record<string, { code: string; severity: AuditSeverity; schema: z.ZodType; description: string }>;
 
 export type AuditKind = keyof typeof AuditCatalog;

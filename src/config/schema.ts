@@ -4,6 +4,8 @@ import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
 import { SecretsConfigSchema } from '../secrets/grants.ts';
+import { ComplianceConfigSchema } from '../compliance/compliance.config.ts';
+import { SnapshotsConfigSchema } from '../snapshots/snapshots.config.ts';
 import { OAuthConfigSchema } from '../identity/oauth/oauth.config.ts';
 
 /**
@@ -124,6 +126,10 @@ export const ConfigSchema = z.strictObject({
   approvals: ApprovalsConfigSchema.optional(),
   /** Secrets: grants of secrets to agents on servers, Vault, file roots (docs/secrets.md). */
   secrets: SecretsConfigSchema.optional(),
+  /** Compliance reports written to a folder on a schedule (docs/compliance.md). */
+  compliance: ComplianceConfigSchema.optional(),
+  /** Context snapshots: schedule and automatic capture before policy changes (docs/snapshots.md). */
+  snapshots: SnapshotsConfigSchema.optional(),
   /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
   shield: ShieldConfigSchema.default({ enabled: true }),
 });

@@ -23,15 +23,18 @@ export type Permission =
   | 'servers.read'
   | 'servers.manage'
   | 'secrets.read'
-  | 'secrets.manage';
+  | 'secrets.manage'
+  | 'reports.read'
+  | 'snapshots.read'
+  | 'snapshots.manage';
 
 const READ: Permission[] = ['org.read', 'members.read', 'agents.read', 'policies.read', 'shield.read', 'servers.read'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage', 'secrets.read', 'secrets.manage']),
-  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage', 'secrets.read', 'secrets.manage']),
+  owner: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage', 'secrets.read', 'secrets.manage', 'reports.read', 'snapshots.read', 'snapshots.manage']),
+  admin: new Set<Permission>([...READ, 'org.update', 'members.manage', 'invites.manage', 'agents.manage', 'apikeys.manage', 'audit.read', 'approvals.decide', 'policies.manage', 'shield.manage', 'servers.manage', 'secrets.read', 'secrets.manage', 'reports.read', 'snapshots.read', 'snapshots.manage']),
   approver: new Set<Permission>([...READ, 'approvals.decide']),
-  auditor: new Set<Permission>([...READ, 'audit.read', 'secrets.read']),
+  auditor: new Set<Permission>([...READ, 'audit.read', 'secrets.read', 'reports.read', 'snapshots.read']),
   viewer: new Set<Permission>([...READ]),
 };
 

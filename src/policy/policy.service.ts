@@ -38,6 +38,13 @@ export interface PolicyServiceDeps {
 
 export type PolicyService = ReturnType<typeof createPolicyService>;
 
+export interface BeforeChange {
+  current: ActivePolicy;
+  next: PolicyDocument;
+  actor: string;
+  source: VersionRow['source'];
+}
+
 const EMPTY_DOCUMENT: PolicyDocument = PolicyDocumentSchema.parse({});
 
 function activate(row: Pick<VersionRow, 'version' | 'source' | 'document' | 'checksum'>): ActivePolicy {
@@ -53,6 +60,7 @@ export function createPolicyService(deps: PolicyServiceDeps) {
   let active: ActivePolicy = { version: 0, source: 'empty', document: EMPTY_DOCUMENT, checksum: documentChecksum(EMPTY_DOCUMENT), compiled: compilePolicy(EMPTY_DOCUMENT.policies) };
   let lastError: { at: number; source: string; message: string } | undefined;
   const listeners = new Set<(p: ActivePolicy) => void>();
+  const beforeChange = new Set<(c: BeforeChange) => Promise<void>>();
   let unlisten: (() => Promise<void>) | undefined;
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -75,6 +83,8 @@ export function createPolicyService(deps: PolicyServiceDeps) {
   async function store_(doc: PolicyDocument, actor: string, source: VersionRow['source'], rolledBackTo: number | null): Promise<ActivePolicy> {
     const checksum = documentChecksum(doc);
     const compiled = compilePolicy(doc.policies);
+    // Hooks (a snapshot of the state being replaced) run first; one that fails refuses the change.
+    if (checksum !== active.checksum || rolledBackTo !== null) for (const fn of beforeChange) await fn({ current: active, next: doc, actor, source });
     const row = await store.tx(async (q) => {
       await policyRepo.lock(q);
       const latest = await policyRepo.latest(q, setName);
@@ -136,6 +146,12 @@ export function createPolicyService(deps: PolicyServiceDeps) {
 
     /** The last rejected change (file or DB), cleared by the next accepted one. */
     status: () => ({ version: active.version, source: active.source, lastError }),
+
+    /** Runs before a change is stored (not for an identical document); a hook that throws refuses the change. */
+    onBeforeChange(fn: (c: BeforeChange) => Promise<void>): () => void {
+      beforeChange.add(fn);
+      return () => beforeChange.delete(fn);
+    },
 
     onChange(fn: (p: ActivePolicy) => void): () => void {
       listeners.add(fn);
