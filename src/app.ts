@@ -24,6 +24,8 @@ import { serversRoutes } from './http/servers.routes.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { providersFromConfig } from './identity/oauth/index.ts';
 import { policyRoutes } from './http/policy.routes.ts';
+import { siemRoutes } from './http/siem.routes.ts';
+import { wireSiem, type Siem } from './siem/index.ts';
 import { secretsRoutes } from './http/secrets.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
 import { registerConsole } from './http/console.routes.ts';
@@ -57,6 +59,8 @@ export interface FlowLink {
   secrets: Secrets;
   /** The approval queue, when `approvals:` is configured. */
   approvals: Approvals | undefined;
+  /** SIEM export: sinks, durable delivery, status (docs/siem.md). */
+  siem: Siem;
   /** Compliance reports (docs/compliance.md). */
   compliance: ComplianceService;
   /** Context snapshots; an incident module calls `snapshots.capture(orgId, 'incident', ref)` (docs/snapshots.md). */
@@ -102,6 +106,8 @@ export async function createFlowLink(opts: {
   const secrets = createSecrets({ store, audit, config: config.secrets ?? SecretsConfigSchema.parse({}), masterKey: master.ok ? master.key : undefined, ...(opts.secretValues ? { values: opts.secretValues } : {}) });
   // Servers in the config belong to the installation: their env/header secrets come from the default org.
   const configOrg = (await agents.ensureOrg(DEFAULT_ORG)).id;
+  // SIEM export: the audit log is the outbox; sinks in the config are the installation's, their credentials resolve in the default org.
+  const siem = wireSiem({ config: config.siem, store, secrets: secrets.resolver, redactValue: (n, v) => secrets.values.addGlobal(n, v), configOrgId: configOrg, baseDir: opts.baseDir, logger, registry: metrics.registry });
   const registry = createRegistry({
     servers: config.servers,
     baseDir: opts.baseDir,
@@ -216,7 +222,7 @@ export async function createFlowLink(opts: {
     // OAuth client secrets are references (env:, vault:, file:, or a default-org secret), read at each code exchange.
     oauthProviders: providersFromConfig(id.oauth, async (ref) => (await secrets.resolver.resolve(configOrg, ref))?.value),
     audit,
-    routes: [policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), ...reports.routes],
+    routes: [siemRoutes({ siem, agents }), policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), ...reports.routes],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
@@ -225,6 +231,7 @@ export async function createFlowLink(opts: {
   // The web console's built files, on the same port (docs/console.md).
   await registerConsole(app);
   app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
+  siem.start();
 
   return {
     app,
@@ -239,6 +246,7 @@ export async function createFlowLink(opts: {
     limiter,
     secrets,
     approvals,
+    siem,
     compliance: reports.compliance,
     snapshots: reports.snapshots,
     decide: (input) => decideCall(pipeline, input),
@@ -251,6 +259,7 @@ export async function createFlowLink(opts: {
       sessions.closeAll();
       await app.close();
       await registry.close();
+      await siem.stop();
       await audit.close();
       await checkpointer.stop();
       await pins?.stop();

@@ -4,6 +4,7 @@ import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
 import { SecretsConfigSchema } from '../secrets/grants.ts';
+import { SiemConfigSchema } from '../siem/siem.config.ts';
 import { ComplianceConfigSchema } from '../compliance/compliance.config.ts';
 import { SnapshotsConfigSchema } from '../snapshots/snapshots.config.ts';
 import { OAuthConfigSchema } from '../identity/oauth/oauth.config.ts';
@@ -130,6 +131,8 @@ export const ConfigSchema = z.strictObject({
   compliance: ComplianceConfigSchema.optional(),
   /** Context snapshots: schedule and automatic capture before policy changes (docs/snapshots.md). */
   snapshots: SnapshotsConfigSchema.optional(),
+  /** SIEM sinks: Alertmanager, signed webhook, Splunk HEC, syslog/CEF, OCSF; durable delivery (docs/siem.md). */
+  siem: SiemConfigSchema.optional(),
   /** Shield: command analysis, tool pinning, result scanning (see docs/shield.md). */
   shield: ShieldConfigSchema.default({ enabled: true }),
 });

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuditWriter } from '../../src/audit/audit.writer.ts';
-import { createSiemDelivery } from '../../src/notifiers/siem/delivery.ts';
-import { createWebhookSink } from '../../src/notifiers/siem/webhook.ts';
-import { startFakeWebhook } from '../fakes/siem-webhook.ts';
-import { backends, makeOrg } from './helpers.ts';
+import { createSiemDelivery } from '../../src/siem/delivery.ts';
+import { createWebhookSink } from '../../src/siem/sinks/index.ts';
+import { sinkStatuses } from '../../src/siem/status.ts';
+import { startFakeWebhook } from '../fakes/siem/webhook.ts';
+import { backends, makeOrg } from '../audit/helpers.ts';
 
 const SECRET = 'test-hmac-secret';
 
@@ -14,12 +15,12 @@ for (const [name, open] of backends) {
     const hook = await startFakeWebhook(SECRET);
     try {
       const org = await makeOrg(store, 'siem');
-      const sinks = () => [createWebhookSink({ id: 'soc', url: hook.url, secret: SECRET }), createWebhookSink({ id: 'alerts', url: hook.url, secret: SECRET, minSeverity: 'medium' })];
+      const sinkList = () => [createWebhookSink({ id: 'soc', url: hook.url, secret: SECRET }), createWebhookSink({ id: 'alerts', url: hook.url, secret: SECRET, filter: { minSeverity: 'medium' } })];
       const append = (writer: ReturnType<typeof createAuditWriter>, n: number, kind: 'gateway.stopped' | 'agent.revoked' = 'gateway.stopped') =>
         Promise.all(Array.from({ length: n }, (_, i) => writer.append({ orgId: org, kind, actor: { type: 'system', id: null }, outcome: 'success', data: kind === 'agent.revoked' ? { agent_id: `a${i}`, name: `n${i}` } : { signal: 'SIGTERM' } })));
 
       let writer = createAuditWriter({ store });
-      let delivery = createSiemDelivery({ store, sinks: sinks(), batch: 7, backoffMs: 0 });
+      let delivery = createSiemDelivery({ store, sinks: sinkList(), batch: 7, backoffMs: 0 });
       await append(writer, 30);
       await append(writer, 2, 'agent.revoked');
       await delivery.runOnce();
@@ -28,15 +29,15 @@ for (const [name, open] of backends) {
       hook.setDown(true);
       await append(writer, 20);
       await delivery.runOnce();
-      const st = await delivery.status();
-      assert.deepEqual(st.map((s) => [s.sink, s.lag, s.attempts > 0]), [['alerts', 0, false], ['soc', 20, true]], 'alerts skips the info events without sending; soc waits');
+      const st = await sinkStatuses(store, sinkList());
+      assert.deepEqual(st.map((s) => [s.sink, s.lag_events, s.attempts > 0]), [['soc', 20, true], ['alerts', 0, false]], 'alerts skips the info events without sending; soc waits');
       assert.match(st.find((s) => s.sink === 'soc')!.last_error ?? '', /HTTP 503/);
 
       // Restart: a new writer and a new delivery, with the sink still down for a while.
       await delivery.stop();
       await writer.close();
       writer = createAuditWriter({ store });
-      delivery = createSiemDelivery({ store, sinks: sinks(), batch: 7, backoffMs: 0 });
+      delivery = createSiemDelivery({ store, sinks: sinkList(), batch: 7, backoffMs: 0 });
       await append(writer, 10);
       await delivery.runOnce();
       hook.setDown(false);
@@ -48,7 +49,7 @@ for (const [name, open] of backends) {
       assert.equal(socSeqs.length, 60);
       assert.equal(new Set(ids).size, 62, 'every event once (the two revocations go to both sinks)');
       assert.equal(ids.length, 64);
-      assert.deepEqual((await delivery.status()).map((s) => s.lag), [0, 0]);
+      assert.deepEqual((await sinkStatuses(store, sinkList())).map((s) => s.lag_events), [0, 0]);
       assert.equal(hook.rejectedSignatures, 0);
       await writer.close();
     } finally {
@@ -62,7 +63,7 @@ test('the fake rejects a bad signature', async () => {
   const hook = await startFakeWebhook(SECRET);
   try {
     const sink = createWebhookSink({ id: 'x', url: hook.url, secret: 'wrong' });
-    await assert.rejects(sink.send([]), /HTTP 401/);
+    await assert.rejects(sink.send([]), /webhook x answered HTTP 401/);
     assert.equal(hook.rejectedSignatures, 1);
   } finally {
     await hook.close();
