@@ -5,3 +5,4 @@ export { Field, TextInput, TextArea, Select, inputClass } from './Field.tsx';
 export { Table, type Column } from './Table.tsx';
 export { Loading, EmptyState, ErrorState, Async } from './States.tsx';
 export { PageHeader, Card, Json } from './Layout.tsx';
+export { Qr } from './Qr.tsx';
