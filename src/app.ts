@@ -3,13 +3,14 @@ import type { Config } from './config/schema.ts';
 import type { Store } from './store/store.ts';
 import type { Logger } from './lib/logger.ts';
 import { createAgentService, type AgentService } from './identity/agents.service.ts';
-import { createAuditWriter, type AuditWriter } from './audit/audit.writer.ts';
+import type { AuditWriter } from './audit/audit.writer.ts';
 import { buildPipeline } from './pipeline/order.ts';
 import { createRegistry, type Registry } from './gateway/registry.ts';
 import { createRouter } from './gateway/router.ts';
 import { createSessionStore, AgentSession } from './gateway/session.ts';
 import { createLegacyService } from './gateway/mcp-service.ts';
 import { createModernService } from './gateway/modern-service.ts';
+import { createTaskStore } from './gateway/tasks.ts';
 import { createEdgeAuth, createHostCheck } from './gateway/auth.ts';
 import { registerMcpHttp } from './gateway/http-edge.ts';
 import { registerMcpWebSocket } from './gateway/ws-edge.ts';
@@ -29,14 +30,12 @@ import { wireSiem, type Siem } from './siem/index.ts';
 import { secretsRoutes } from './http/secrets.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
 import { registerConsole } from './http/console.routes.ts';
-import { registerConsole } from './http/console.routes.ts';
 import { wireApprovals, type Approvals } from './approvals/wire.ts';
 import { createSecrets, loadMasterKey, SecretsConfigSchema, type InjectedValues, type Secrets } from './secrets/index.ts';
 import { FlowLinkError } from './lib/errors.ts';
 import { DEFAULT_ORG } from './identity/agents.service.ts';
 import { createSmtpMailer, createConsoleMailer } from './identity/mailer.ts';
-import { createAuditKeys, SIGNING_KEY_ENV } from './audit/keys.ts';
-import { createCheckpointer } from './audit/checkpointer.ts';
+import { wireAudit } from './audit/wire.ts';
 import { createPolicyService, type PolicyService } from './policy/policy.service.ts';
 import { wireCompliance } from './compliance/wire.ts';
 import type { ComplianceService } from './compliance/compliance.service.ts';
@@ -94,10 +93,10 @@ export async function createFlowLink(opts: {
   const metrics = createMetrics();
   const agents = createAgentService({ store });
   await agents.start();
-  const audit = createAuditWriter({ store, onHealthChange: (h) => metrics.auditHealth(h) });
-  // Signed checkpoints make truncation of the log's tail detectable (docs/audit.md).
-  const checkpointer = createCheckpointer({ store, keys: createAuditKeys({ store, dir: opts.dataDir, envKey: process.env[SIGNING_KEY_ENV] || undefined }), logger });
-  checkpointer.start();
+  // The audit log: writer, signed checkpoints, live activity, retention, outage alerts (docs/audit.md).
+  const auditMod = wireAudit({ store, logger, metrics, dataDir: opts.dataDir, env: process.env });
+  const audit = auditMod.writer;
+  await auditMod.start();
   // Secrets: a weak master key is always refused; a missing one only when secrets are in use (outside demo mode).
   const master = loadMasterKey({ env: process.env, demo: opts.demo ?? false, dataDir: opts.dataDir });
   // (The secrets section always parses to an object; "in use" means grants, Vault, or placeholders in server configs.)
@@ -183,7 +182,13 @@ export async function createFlowLink(opts: {
     },
   });
   const legacy = createLegacyService({ router, registry, sessions });
-  const modern = createModernService({ router, registry });
+  // Held calls of 2026 agents with the Tasks extension become tasks they poll (any instance answers).
+  const tasks = approvals
+    ? { store: createTaskStore({ store, instanceId: approvals.service.instanceId, ttlMs: config.approvals!.tasks.ttl, pollIntervalMs: config.approvals!.tasks.pollInterval }), withdraw: (org: string, id: string) => approvals.service.withdraw(org, id, 'the agent cancelled its task') }
+    : undefined;
+  const taskSweep = tasks ? setInterval(() => void tasks.store.sweep().catch(() => undefined), 60_000) : undefined;
+  taskSweep?.unref();
+  const modern = createModernService({ router, registry, tasks });
   const authenticate = createEdgeAuth({ agents, anonymous: config.anonymous });
   const checkHost = createHostCheck({ listenHost: config.listen.host, allowedHosts: config.listen.allowedHosts });
   let shuttingDown = false;
@@ -223,14 +228,12 @@ export async function createFlowLink(opts: {
     // OAuth client secrets are references (env:, vault:, file:, or a default-org secret), read at each code exchange.
     oauthProviders: providersFromConfig(id.oauth, async (ref) => (await secrets.resolver.resolve(configOrg, ref))?.value),
     audit,
-    routes: [siemRoutes({ siem, agents }), policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), ...reports.routes],
+    routes: [siemRoutes({ siem, agents }), policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), auditMod.routes({ upstreams: () => registry.status(), pendingApprovals: approvals ? async (org) => (await approvals.service.list(org, { state: 'pending', limit: 200 })).length : undefined, identity: () => identityApi }), ...reports.routes],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
   // stays below the hook client's own timeout, so the agent always gets an answer.
   registerDecideApi(app, { authenticate, decide: (i) => decideCall(pipeline, i), maxWaitMs: 100_000, onTimeout: 'deny', logger });
-  // The web console's built files, on the same port (docs/console.md).
-  await registerConsole(app);
   // The web console's built files, on the same port (docs/console.md).
   await registerConsole(app);
   app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
@@ -255,6 +258,7 @@ export async function createFlowLink(opts: {
     decide: (input) => decideCall(pipeline, input),
     async close() {
       shuttingDown = true;
+      if (taskSweep) clearInterval(taskSweep);
       // Held calls end first (their requests are marked failed), so they do not keep the grace period busy.
       await approvals?.stop();
       const deadline = Date.now() + config.limits.shutdownGrace;
@@ -264,7 +268,7 @@ export async function createFlowLink(opts: {
       await registry.close();
       await siem.stop();
       await audit.close();
-      await checkpointer.stop();
+      await auditMod.stop();
       await pins?.stop();
       await orgRules?.stop();
       await reports.stop();

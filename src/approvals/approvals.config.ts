@@ -25,6 +25,14 @@ export const ApprovalsConfigSchema = z
     progressInterval: duration.default(10_000),
     /** Heartbeat of the instance holding calls; requests of an instance silent for 3 beats are failed. */
     heartbeat: duration.default(5_000),
+    /**
+     * Ask through the agent's own client (MCP elicitation) for these orgs (ids or names; "*"
+     * for all). Off by default: the person answering there is the requester, and a client can
+     * be set to auto-accept, so it approves only single-approver requests.
+     */
+    elicitation: z.strictObject({ orgs: z.array(z.string().min(1).max(128)).max(1000).default([]) }).default({ orgs: [] }),
+    /** Tasks (2026-07-28 agents with the Tasks extension): how often they should poll, and how long a finished task stays readable. */
+    tasks: z.strictObject({ pollInterval: duration.default(5_000), ttl: duration.default(60 * 60_000) }).default({ pollInterval: 5_000, ttl: 3_600_000 }),
     escalation: z
       .strictObject({
         /** Unanswered for this long: the request is escalated (recorded, and announced again to `to`). */

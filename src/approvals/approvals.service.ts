@@ -326,6 +326,44 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       return { request, final: res.final, ...(suggestion ? { suggestedRule: suggestion.id } : {}) };
     },
 
+    /**
+     * Withdraws a pending request on the agent's behalf (a task cancelled on any instance):
+     * the instance holding the call sees the change and stops it. False when not pending.
+     */
+    async withdraw(orgId: string, id: string, reason: string): Promise<boolean> {
+      const r = await approvalsRepo.get(store, id, orgId);
+      if (!r || r.state !== 'pending') return false;
+      return close(id, 'cancelled', reason);
+    },
+
+    /**
+     * The answer given in the agent's own client (MCP elicitation, opt-in per org). The person
+     * there is the requester, so this channel is weaker: it may deny anything, but approves
+     * only a request that needs a single approval; it never counts toward N of M.
+     */
+    async decideInClient(r: ApprovalRequest, action: 'approve' | 'deny', reason: string | undefined): Promise<boolean> {
+      if (action === 'approve' && r.requiredApprovals > 1) return false;
+      const actor: ApprovalActor = { type: 'user', id: r.requesterUserId ?? `agent:${r.agentId}`, name: `${r.agentName} (in the agent's client)` };
+      const at = new Date(now());
+      const text = reason?.slice(0, MAX_REASON) ?? null;
+      const done = await store.tx(async (q) => {
+        const cur = await approvalsRepo.lock(q, r.id);
+        if (!cur || cur.orgId !== r.orgId || cur.state !== 'pending' || Date.parse(cur.expiresAt) <= now()) return false;
+        if (!(await approvalsRepo.addVote(q, { requestId: r.id, userId: actor.id, vote: action, channel: 'elicitation', reason: text }))) return false;
+        await approvalsRepo.finish(q, r.id, action === 'deny'
+          ? { state: 'denied', by: actor.id, byName: actor.name, channel: 'elicitation', reason: text ?? 'declined in the agent\'s client', at }
+          : { state: 'approved', scope: 'once', by: actor.id, byName: actor.name, channel: 'elicitation', reason: text, at });
+        return true;
+      });
+      if (!done) return false;
+      const request = (await approvalsRepo.get(store, r.id))!;
+      await record(request, action === 'deny' ? 'approval.denied' : 'approval.approved', actor, { channel: 'elicitation', reason: text, ...(action === 'approve' ? { scope: 'once' as const } : {}) });
+      await publish(request);
+      await refresh(r.id);
+      void showOutcome(r.id, { state: request.state as 'approved' | 'denied', by: actor.name, ...(text ? { reason: text } : {}) });
+      return true;
+    },
+
     /** Runs one sweep now (tests, and `start`). */
     sweep,
   };

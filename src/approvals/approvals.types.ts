@@ -6,7 +6,8 @@ export const FINAL_STATES: readonly ApprovalState[] = ['approved', 'denied', 'ex
 export type ApprovalAction = 'approve' | 'approve_session' | 'deny' | 'always_allow';
 
 /** Where a decision or a view came from. */
-export type ApprovalChannel = 'web' | 'api' | 'slack' | 'telegram' | 'system';
+/** Where a decision came from; `elicitation` is the agent's own client (weaker: the requester answers). */
+export type ApprovalChannel = 'web' | 'api' | 'slack' | 'telegram' | 'elicitation' | 'system';
 
 export interface ApprovalReason {
   rule: string;

@@ -40,12 +40,15 @@ export function wireApprovals(opts: { config: ApprovalsConfig; store: Store; aud
     ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
   });
   const links = createChatLinks({ store: opts.store, audit: opts.audit, ...(opts.clock ? { clock: opts.clock } : {}) });
+  // Orgs opted into the elicitation channel, by id or name (names resolved at start).
+  const inClient = new Set(cfg.elicitation.orgs);
+  const askInClient = (orgId: string) => inClient.has('*') || inClient.has(orgId);
   return {
     service,
     links,
     notifiers,
     stage(redact?: (args: Record<string, unknown>) => Record<string, unknown>): Stage {
-      return createApprovalStage({ approvals: service, progressIntervalMs: cfg.progressInterval, ...(redact ? { redact } : {}) });
+      return createApprovalStage({ approvals: service, progressIntervalMs: cfg.progressInterval, askInClient, ...(redact ? { redact } : {}) });
     },
     registerApi(app: FastifyInstance, d: { accounts: AccountService; orgs: OrgService; secureCookies?: 'auto' | boolean; allowedOrigins?: string[] }) {
       registerApprovalsApi(app, {
@@ -61,7 +64,11 @@ export function wireApprovals(opts: { config: ApprovalsConfig; store: Store; aud
         ...(opts.clock ? { clock: opts.clock } : {}),
       });
     },
-    start: () => service.start(),
+    async start() {
+      const names = cfg.elicitation.orgs.filter((o) => o !== '*');
+      if (names.length) for (const r of await opts.store.query<{ id: string }>(`SELECT id FROM orgs WHERE name = ANY($1::text[])`, [names])) inClient.add(r.id);
+      await service.start();
+    },
     stop: () => service.stop(),
   };
 }

@@ -11,6 +11,15 @@ import type { Authenticated } from './auth.ts';
 import { FLOWLINK_CLIENT_INFO } from './registry.ts';
 import { FlowLinkError } from '../lib/errors.ts';
 import { randomId } from '../lib/secure-compare.ts';
+import type { TaskDetach } from '../pipeline/types.ts';
+import { declaresTasks, MISSING_CAPABILITY, TASK_METHODS, TASKS_EXTENSION, type TaskStore } from './tasks.ts';
+
+/** Tasks for held calls (present when the approval queue is on). */
+export interface ModernTasks {
+  store: TaskStore;
+  /** Withdraws the approval request a cancelled task waits on (it may be held by another instance). */
+  withdraw(orgId: string, approvalId: string): Promise<unknown>;
+}
 
 const INPUT_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
@@ -28,8 +37,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
  * Nothing here depends on earlier requests, so any FlowLink instance can serve any request
  * (except the retry of an InputRequiredResult, which must reach the instance that parked it).
  */
-export function createModernService(deps: { router: Router; registry: Registry }) {
+export function createModernService(deps: { router: Router; registry: Registry; tasks?: ModernTasks | undefined }) {
   const { router, registry } = deps;
+  const tasks = deps.tasks;
   const continuations = createContinuations();
 
   async function serverInfo(target: Target, peer: Peer): Promise<{ name: string; version: string }> {
@@ -37,15 +47,22 @@ export function createModernService(deps: { router: Router; registry: Registry }
     return (await registry.get(target.server, peer).ready()).serverInfo;
   }
 
+  /** FlowLink's own extension: held calls become tasks (only when it can hold calls). */
+  function withTasks(caps: Record<string, unknown>): Record<string, unknown> {
+    if (!tasks) return caps;
+    const ext = (caps.extensions as Record<string, unknown> | undefined) ?? {};
+    return { ...caps, extensions: { ...ext, [TASKS_EXTENSION]: {} } };
+  }
+
   async function discover(target: Target, req: JsonRpcRequest, peer: Peer): Promise<JsonRpcResponse> {
     if (target.kind === 'aggregate') {
-      return { jsonrpc: '2.0', id: req.id, result: { supportedVersions: MODERN_VERSIONS, capabilities: AGGREGATE_CAPABILITIES, instructions: `Tools from servers ${registry.names().join(', ')}, named <server>__<tool>.` } };
+      return { jsonrpc: '2.0', id: req.id, result: { supportedVersions: MODERN_VERSIONS, capabilities: withTasks(AGGREGATE_CAPABILITIES), instructions: `Tools from servers ${registry.names().join(', ')}, named <server>__<tool>.` } };
     }
     try {
       const init = await registry.get(target.server, peer).ready();
       const { logging: _l, ...caps } = init.capabilities as Record<string, unknown>;
       void _l;
-      return { jsonrpc: '2.0', id: req.id, result: { supportedVersions: MODERN_VERSIONS, capabilities: { ...caps, ...(init.capabilities.logging ? { logging: {} } : {}) }, ...(init.instructions ? { instructions: init.instructions } : {}) } };
+      return { jsonrpc: '2.0', id: req.id, result: { supportedVersions: MODERN_VERSIONS, capabilities: withTasks({ ...caps, ...(init.capabilities.logging ? { logging: {} } : {}) }), ...(init.instructions ? { instructions: init.instructions } : {}) } };
     } catch (err) {
       const e = err instanceof FlowLinkError ? err : new FlowLinkError('upstream_unavailable', String(err));
       return errorResponse(req.id, e.rpc, e.message);
@@ -65,9 +82,10 @@ export function createModernService(deps: { router: Router; registry: Registry }
     const { req, res, target, auth } = a;
     const problem = checkModernRequest(req, a.headers);
     if (problem) return sendJson(res, problem.status, errorResponse(req.id, problem.code, problem.message, problem.data));
-    if (!MODERN_METHODS.has(req.method)) return sendJson(res, 404, errorResponse(req.id, -32601, `Method not found: ${req.method}`));
     const meta = metaOf(req)!;
     const caps = meta[META.clientCapabilities] as Record<string, unknown>;
+    if (tasks && TASK_METHODS.has(req.method)) return taskMethod(a, caps);
+    if (!MODERN_METHODS.has(req.method)) return sendJson(res, 404, errorResponse(req.id, -32601, `Method not found: ${req.method}`));
     const peer = new ModernPeer(caps, modernLogLevel(meta));
     const channel = new ResponseChannel(res, {});
     peer.channel = channel;
@@ -88,6 +106,11 @@ export function createModernService(deps: { router: Router; registry: Registry }
 
     let response: Promise<JsonRpcResponse>;
     let current = peer;
+    // A held call of an agent that declared the Tasks extension is answered with a task.
+    let detached: TaskDetach | undefined;
+    let onDetach: ((t: TaskDetach) => void) | undefined;
+    const detachedNow = new Promise<'task'>((resolve) => (onDetach = (t) => ((detached = t), resolve('task'))));
+    const taskable = tasks !== undefined && req.method === 'tools/call' && declaresTasks(caps);
     if (typeof params.requestState === 'string' && INPUT_METHODS.has(req.method)) {
       const c = continuations.take(params.requestState, auth.identity.agentId, req.method);
       if (!c) return channel.finish(errorResponse(req.id, -32602, 'Invalid params: requestState is unknown or expired (input must be answered within 10 minutes, on the same FlowLink instance)'));
@@ -119,12 +142,15 @@ export function createModernService(deps: { router: Router; registry: Registry }
           peer,
           target,
           signal: ac.signal,
+          ...(taskable ? { detach: (t: TaskDetach) => onDetach?.(t) } : {}),
         },
         { ...req, params: clean },
       );
     }
 
-    const step = await current.step(response);
+    const step = taskable ? await Promise.race([current.step(response), detachedNow]) : await current.step(response);
+    if (detached && !(step !== 'task' && step.kind === 'done')) return startTask(channel, req, current, response, ac, auth, detached);
+    if (step === 'task') throw new Error('unreachable: a task without its detach record');
     if (step.kind === 'done') {
       await finish(channel, req, target, current, step.response);
       return registry.release(current);
@@ -132,6 +158,58 @@ export function createModernService(deps: { router: Router; registry: Registry }
     const state = continuations.park({ peer: current, response, agentId: auth.identity.agentId, method: req.method, abort: ac });
     current.channel = undefined;
     channel.finish({ jsonrpc: '2.0', id: req.id, result: { resultType: 'input_required', inputRequests: step.requests, requestState: state } });
+  }
+
+  /** Answers a held call with a CreateTaskResult; the call goes on and its outcome lands in the task. */
+  async function startTask(channel: ResponseChannel, req: JsonRpcRequest, peer: ModernPeer, response: Promise<JsonRpcResponse>, ac: AbortController, auth: Authenticated, t: TaskDetach) {
+    const store = tasks!.store;
+    let body: Record<string, unknown>;
+    try {
+      body = await store.create({ orgId: auth.identity.orgId, agentId: auth.identity.agentId, approvalId: t.approvalId, message: t.message, expiresAt: t.expiresAt, peer, abort: ac });
+    } catch {
+      // No task row, no task: the agent waits on this response as it would without the extension.
+      const step = await peer.step(response);
+      if (step.kind === 'done') await finish(channel, req, { kind: 'aggregate' }, peer, step.response);
+      else channel.finish(errorResponse(req.id, -32603, 'the call needs input but could not be turned into a task'));
+      return registry.release(peer);
+    }
+    peer.channel = undefined;
+    channel.finish({ jsonrpc: '2.0', id: req.id, result: body });
+    const taskId = String(body.taskId);
+    void response
+      .then((r) => store.finish(taskId, r))
+      .catch(() => store.finish(taskId, errorResponse(req.id, -32603, 'internal error')))
+      .finally(() => void registry.release(peer));
+  }
+
+  /** tasks/get, tasks/update, tasks/cancel: bound to the org and agent that created the task. */
+  async function taskMethod(a: { auth: Authenticated; req: JsonRpcRequest; res: ServerResponse }, caps: Record<string, unknown>) {
+    const { req, res, auth } = a;
+    if (!declaresTasks(caps)) {
+      return sendJson(res, 200, errorResponse(req.id, MISSING_CAPABILITY, `Missing required client capability: declare the "${TASKS_EXTENSION}" extension in _meta["${META.clientCapabilities}"].extensions to use ${req.method}`));
+    }
+    const store = tasks!.store;
+    const taskId = req.params?.taskId;
+    if (typeof taskId !== 'string' || !taskId) return sendJson(res, 200, errorResponse(req.id, -32602, 'Invalid params: "taskId" must be a non-empty string'));
+    const { orgId, agentId } = auth.identity;
+    const unknown = () => sendJson(res, 200, errorResponse(req.id, -32602, `Invalid params: no task "${taskId}" (unknown, expired, or not this agent's)`));
+    const ok = (result: Record<string, unknown>) => sendJson(res, 200, { jsonrpc: '2.0', id: req.id, result: decorateModernResult(req.method, result, undefined) });
+    if (req.method === 'tasks/get') {
+      const t = await store.get(taskId, orgId, agentId);
+      return t ? ok(t) : unknown();
+    }
+    if (req.method === 'tasks/update') {
+      const responses = req.params?.inputResponses;
+      if (typeof responses !== 'object' || responses === null || Array.isArray(responses)) return sendJson(res, 200, errorResponse(req.id, -32602, 'Invalid params: "inputResponses" must be an object'));
+      const r = await store.update(taskId, orgId, agentId, responses as Record<string, unknown>);
+      if (!r) return unknown();
+      if (r.unknown.length) return sendJson(res, 200, errorResponse(req.id, -32602, `Invalid params: the task is not waiting for ${r.unknown.map((k) => `"${k}"`).join(', ')}`));
+      return ok({});
+    }
+    const r = await store.cancel(taskId, orgId, agentId);
+    if (!r) return unknown();
+    if (r.approvalId && !r.local) await tasks!.withdraw(orgId, r.approvalId).catch(() => undefined);
+    return ok({});
   }
 
   /** subscriptions/listen: a long-lived SSE stream of the notifications the client opted into. */

@@ -81,6 +81,28 @@ export class ModernPeer implements Peer {
     return missing;
   }
 
+  /** Every request still waiting for the agent (a task's inputRequests). */
+  pendingInputs(): Record<string, { method: string; params?: Record<string, unknown> }> {
+    const out: Record<string, { method: string; params?: Record<string, unknown> }> = {};
+    for (const w of this.waiting) out[w.key.replace(/^sent:/, '')] = { method: w.method, ...(w.params ? { params: w.params } : {}) };
+    return out;
+  }
+
+  /** Delivers the answers it has (tasks/update may answer some of several). Returns the keys nobody asked for. */
+  answerSome(inputResponses: Record<string, unknown>): string[] {
+    const known = new Set(this.waiting.map((w) => w.key.replace(/^sent:/, '')));
+    const unknown = Object.keys(inputResponses).filter((k) => !known.has(k));
+    for (const w of this.waiting) {
+      const key = w.key.replace(/^sent:/, '');
+      if (key in inputResponses) {
+        w.resolve({ jsonrpc: '2.0', id: 0, result: inputResponses[key] as Record<string, unknown> });
+        w.key = 'answered';
+      }
+    }
+    this.waiting = this.waiting.filter((w) => w.key !== 'answered');
+    return unknown;
+  }
+
   cancel(): void {
     for (const w of this.waiting) w.resolve(errorResponse(0, JsonRpcCode.RequestTimeout, 'the agent did not provide the requested input'));
     this.waiting = [];

@@ -2,7 +2,7 @@ import { errorResponse, type JsonRpcId, type JsonRpcRequest, type JsonRpcRespons
 import type { Peer } from './upstream.ts';
 import type { Registry } from './registry.ts';
 import type { AgentIdentity } from '../identity/agents.service.ts';
-import type { Stage } from '../pipeline/types.ts';
+import type { CallContext, Stage } from '../pipeline/types.ts';
 import { runPipeline } from '../pipeline/run.ts';
 import { JsonRpcCode } from '../lib/errors.ts';
 import { randomId } from '../lib/secure-compare.ts';
@@ -22,6 +22,8 @@ export interface RequestOrigin {
   peer: Peer;
   target: Target;
   signal: AbortSignal;
+  /** Set by the stateless service for agents that declared the Tasks extension (see CallContext.detach). */
+  detach?: CallContext['detach'];
 }
 
 export interface RouterDeps {
@@ -74,6 +76,8 @@ export function createRouter(deps: RouterDeps) {
       ...(progressToken !== undefined
         ? { progress: (n: { progress: number; total?: number; message?: string }) => o.peer.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken, ...n } }, req.id) }
         : {}),
+      ...(o.clientCapabilities.elicitation !== undefined ? { ask: (method: string, p: Record<string, unknown>) => o.peer.request(method, p, req.id) } : {}),
+      ...(o.detach ? { detach: o.detach } : {}),
       forward: (finalArgs) => forward(o, server, { id: req.id, method: 'tools/call', params: { ...params, name: tool, arguments: finalArgs } }),
     });
     deps.onCall?.(server, tool, performance.now() - started, 'error' in res ? 'error' : (res.result as { isError?: boolean }).isError ? 'tool_error' : 'ok');

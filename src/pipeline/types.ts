@@ -25,6 +25,27 @@ export interface CallContext {
    * call's `_meta.progressToken` exists); the approval stage uses it while a call waits.
    */
   readonly progress?: (n: { progress: number; total?: number; message?: string }) => void;
+  /**
+   * Sends a server-to-client request (elicitation) to the agent's own client, related to this
+   * call; set only when the client declared the elicitation capability. For a 2026-07-28 agent
+   * the request travels as an InputRequiredResult (or a task's inputRequests).
+   */
+  readonly ask?: (method: string, params: Record<string, unknown>) => Promise<JsonRpcResponse>;
+  /**
+   * Answers the agent now with a task it polls, while the call goes on in the background; set
+   * only for 2026-07-28 agents that declared the Tasks extension. The approval stage uses it
+   * for a wait that can take hours.
+   */
+  readonly detach?: (task: TaskDetach) => void;
+}
+
+export interface TaskDetach {
+  /** Shown in the task's statusMessage while it is working. */
+  message: string;
+  /** The approval request the task waits on (a restart of the holding instance fails it). */
+  approvalId: string;
+  /** When the task gives up (the approval's expiry). */
+  expiresAt: string;
 }
 
 /** A stage wraps the rest of the pipeline: it may stop the call, change it, or look at its outcome. */

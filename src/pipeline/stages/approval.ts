@@ -1,8 +1,8 @@
-import type { Stage } from '../types.ts';
+import type { CallContext, Stage } from '../types.ts';
 import type { ApprovalService } from '../../approvals/approvals.service.ts';
 import { callHash } from '../../approvals/approvals.service.ts';
 import { FlowLinkError } from '../../lib/errors.ts';
-import type { ApprovalReason } from '../../approvals/approvals.types.ts';
+import type { ApprovalReason, ApprovalRequest } from '../../approvals/approvals.types.ts';
 
 export interface ApprovalStageDeps {
   approvals: ApprovalService;
@@ -10,6 +10,8 @@ export interface ApprovalStageDeps {
   redact?: (args: Record<string, unknown>) => Record<string, unknown>;
   /** How often a waiting agent gets a progress notification (default 10 s). */
   progressIntervalMs?: number;
+  /** Orgs that opted into asking through the agent's own client (MCP elicitation; a weaker channel). */
+  askInClient?: (orgId: string) => boolean;
 }
 
 interface PolicyDecision {
@@ -58,8 +60,12 @@ export function createApprovalStage(deps: ApprovalStageDeps): Stage {
         requiredApprovals: policy.approvers ?? 1,
       });
       ctx.decision.approval = { request_id: req.id, state: 'pending' };
+      const waiting = `Waiting for human approval (request ${req.id}, expires ${req.expiresAt})`;
+      // A 2026 agent with the Tasks extension gets a task to poll; the call waits on here.
+      ctx.detach?.({ message: waiting, approvalId: req.id, expiresAt: req.expiresAt });
+      if (ctx.ask && deps.askInClient?.(ctx.identity.orgId)) void askInClient(ctx.ask, approvals, req);
       let tick = 0;
-      const ping = () => ctx.progress?.({ progress: ++tick, message: `Waiting for human approval (request ${req.id}, expires ${req.expiresAt})` });
+      const ping = () => ctx.progress?.({ progress: ++tick, message: waiting });
       ping();
       const timer = setInterval(ping, every);
       timer.unref();
@@ -87,4 +93,35 @@ export function createApprovalStage(deps: ApprovalStageDeps): Stage {
       }
     },
   };
+}
+
+/**
+ * Asks the person at the agent's client through MCP elicitation. Whatever they answer is one
+ * more channel racing the others (web, Slack, Telegram): the first final decision wins, and
+ * an answer that arrives after it changes nothing.
+ */
+async function askInClient(ask: NonNullable<CallContext['ask']>, approvals: ApprovalService, req: ApprovalRequest): Promise<void> {
+  const single = req.requiredApprovals <= 1;
+  const res = await ask('elicitation/create', {
+    mode: 'form',
+    message:
+      `FlowLink holds a call for approval: ${req.server} / ${req.tool}` +
+      (req.risk !== null ? ` (risk ${req.risk})` : '') +
+      (req.policyReason ? `. ${req.policyReason}` : '') +
+      (single ? '' : `. It needs ${req.requiredApprovals} approvers in the FlowLink console; you can only decline it here.`),
+    requestedSchema: {
+      type: 'object',
+      properties: {
+        decision: { type: 'string', title: 'Decision', enum: single ? ['approve', 'deny'] : ['deny'], description: 'Approve runs the call once; deny stops it.' },
+        reason: { type: 'string', title: 'Reason', maxLength: 500 },
+      },
+      required: ['decision'],
+    },
+  }).catch(() => undefined);
+  if (!res || !('result' in res)) return;
+  const r = res.result as { action?: string; content?: { decision?: unknown; reason?: unknown } };
+  if (r.action === 'cancel') return; // dismissed: the other channels still decide
+  const reason = typeof r.content?.reason === 'string' ? r.content.reason : undefined;
+  const action = r.action === 'accept' && r.content?.decision === 'approve' ? 'approve' : 'deny';
+  await approvals.decideInClient(req, action, reason ?? (r.action === 'decline' ? 'declined in the agent\'s client' : undefined)).catch(() => false);
 }
