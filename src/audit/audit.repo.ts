@@ -74,18 +74,39 @@ export interface HistoryFilter {
   verdict?: string | undefined;
   /** Calls whose recorded risk is at least this (0-100). */
   minRisk?: number | undefined;
+  /** ...and at most this. */
+  maxRisk?: number | undefined;
   since?: Date | undefined;
   until?: Date | undefined;
   /** Case-insensitive substring of tool, server, agent, error or arguments. */
   text?: string | undefined;
   /** Keyset cursor: calls strictly older than this one (for paging through an export). */
   before?: { started_at: string; id: string } | undefined;
+  /** Order by audit sequence (the REST API's stable cursor) instead of start time. */
+  bySeq?: boolean | undefined;
+  /** With bySeq: calls recorded strictly before this audit sequence number. */
+  beforeSeq?: number | undefined;
 }
 
 export const MAX_HISTORY_TEXT = 200;
+
+export interface EventFilter {
+  orgId: string;
+  limit: number;
+  /** Only these kinds (a severity filter is turned into the kinds that have it). */
+  kinds?: string[] | undefined;
+  actorType?: string | undefined;
+  actorId?: string | undefined;
+  outcome?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  beforeSeq?: number | undefined;
+}
 // Where the shield stage records its verdict in `decision`; a top-level verdict is accepted too.
 const VERDICT_SQL = `coalesce(decision->'shield'->>'verdict', decision->>'verdict')`;
 const RISK_TEXT_SQL = `coalesce(decision->'shield'->>'risk', decision->>'risk')`;
+/** The recorded risk as a number (NULL when absent or not numeric). */
+export const RISK_SQL = `(CASE WHEN ${RISK_TEXT_SQL} ~ '^[0-9]+(\.[0-9]+)?$' THEN (${RISK_TEXT_SQL})::numeric END)`;
 
 function historyQuery(f: HistoryFilter): { sql: string; params: unknown[] } {
   const where = ['org_id = $1'];
@@ -99,7 +120,8 @@ function historyQuery(f: HistoryFilter): { sql: string; params: unknown[] } {
   eq('tool', f.tool);
   eq('status', f.status);
   if (f.verdict !== undefined) where.push(`${VERDICT_SQL} = ${p(f.verdict)}`);
-  if (f.minRisk !== undefined) where.push(`(CASE WHEN ${RISK_TEXT_SQL} ~ '^[0-9]+(\.[0-9]+)?$' THEN (${RISK_TEXT_SQL})::numeric END) >= ${p(f.minRisk)}`);
+  if (f.minRisk !== undefined) where.push(`${RISK_SQL} >= ${p(f.minRisk)}`);
+  if (f.maxRisk !== undefined) where.push(`${RISK_SQL} <= ${p(f.maxRisk)}`);
   if (f.since) where.push(`started_at >= ${p(f.since.toISOString())}`);
   if (f.until) where.push(`started_at < ${p(f.until.toISOString())}`);
   if (f.text !== undefined && f.text !== '') {
@@ -107,7 +129,9 @@ function historyQuery(f: HistoryFilter): { sql: string; params: unknown[] } {
     where.push(`(tool ILIKE ${like} OR server ILIKE ${like} OR coalesce(agent_name, '') ILIKE ${like} OR coalesce(error, '') ILIKE ${like} OR coalesce(arguments::text, '') ILIKE ${like})`);
   }
   if (f.before) where.push(`(started_at, id) < (${p(f.before.started_at)}::timestamptz, ${p(f.before.id)})`);
-  return { sql: `SELECT * FROM calls WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ${p(f.limit)}`, params };
+  if (f.beforeSeq !== undefined) where.push(`audit_seq < ${p(f.beforeSeq)}`);
+  const order = f.bySeq ? 'audit_seq DESC' : 'started_at DESC, id DESC';
+  return { sql: `SELECT * FROM calls WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${p(f.limit)}`, params };
 }
 
 export const auditRepo = {
@@ -126,6 +150,31 @@ export const auditRepo = {
   async history(q: Queryable, f: HistoryFilter): Promise<CallRow[]> {
     const { sql, params } = historyQuery(f);
     return q.query<CallRow>(sql, params);
+  },
+  async call(q: Queryable, orgId: string, id: string): Promise<CallRow | undefined> {
+    return (await q.query<CallRow>('SELECT * FROM calls WHERE org_id = $1 AND id = $2', [orgId, id]))[0];
+  },
+  /** Calls recorded with audit seq in [from, to] (live feed from another instance, stream resume). */
+  async callsBySeq(q: Queryable, orgId: string, from: number, to: number, limit: number): Promise<CallRow[]> {
+    return q.query<CallRow>('SELECT * FROM calls WHERE org_id = $1 AND audit_seq >= $2 AND audit_seq <= $3 ORDER BY audit_seq LIMIT $4', [orgId, from, to, limit]);
+  },
+  async event(q: Queryable, orgId: string, ref: { seq: number } | { id: string }): Promise<EventRow | undefined> {
+    const [col, v] = 'seq' in ref ? ['seq', ref.seq] : ['id', ref.id];
+    return (await q.query<EventRow>(`SELECT * FROM audit_events WHERE org_id = $1 AND ${col} = $2`, [orgId, v]))[0];
+  },
+  /** Events newest first with filters; `beforeSeq` is the page cursor. */
+  async eventList(q: Queryable, f: EventFilter): Promise<EventRow[]> {
+    const where = ['org_id = $1'];
+    const params: unknown[] = [f.orgId];
+    const p = (v: unknown) => (params.push(v), `$${params.length}`);
+    if (f.kinds) where.push(`kind = ANY(${p(f.kinds)}::text[])`);
+    if (f.actorType !== undefined) where.push(`actor_type = ${p(f.actorType)}`);
+    if (f.actorId !== undefined) where.push(`actor_id = ${p(f.actorId)}`);
+    if (f.outcome !== undefined) where.push(`outcome = ${p(f.outcome)}`);
+    if (f.since) where.push(`ts >= ${p(f.since.toISOString())}`);
+    if (f.until) where.push(`ts < ${p(f.until.toISOString())}`);
+    if (f.beforeSeq !== undefined) where.push(`seq < ${p(f.beforeSeq)}`);
+    return q.query<EventRow>(`SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ${p(f.limit)}`, params);
   },
   async events(q: Queryable, orgId: string, fromSeq: number, limit: number): Promise<EventRow[]> {
     return q.query<EventRow>('SELECT * FROM audit_events WHERE org_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3', [orgId, fromSeq, limit]);

@@ -35,7 +35,22 @@ const MAX_CONFLICT_RETRIES = 5;
  * the (org_id, seq) primary key rejects a stale head, after which the head is reloaded
  * and the batch re-chained.
  */
-export function createAuditWriter(deps: { store: Store; onHealthChange?: (healthy: boolean) => void; onAppended?: (orgId: string, seq: number) => void }) {
+export interface AuditWriterDeps {
+  store: Store;
+  onHealthChange?: (healthy: boolean) => void;
+  onAppended?: (orgId: string, seq: number) => void;
+  /** After each committed batch: the events and call rows as stored (the live activity feed reads these). */
+  onCommitted?: (batch: CommittedBatch) => void;
+  /** After every write attempt: ok, or the error that failed the batch (the outage alert reads these; a probe is not a write). */
+  onWriteResult?: (ok: boolean, err?: unknown) => void;
+}
+
+export interface CommittedBatch {
+  events: readonly (ChainedFields & { prev_hash: string; hash: string })[];
+  calls: readonly CallRow[];
+}
+
+export function createAuditWriter(deps: AuditWriterDeps) {
   const { store } = deps;
   const heads = new Map<string, { seq: number; hash: string }>();
   let queue: Pending[] = [];
@@ -59,7 +74,7 @@ export function createAuditWriter(deps: { store: Store; onHealthChange?: (health
     return h;
   }
 
-  async function writeBatch(batch: Pending[]): Promise<number[]> {
+  async function writeBatch(batch: Pending[]): Promise<CommittedBatch> {
     for (let attempt = 0; ; attempt++) {
       const events: (ChainedFields & { prev_hash: string; hash: string })[] = [];
       const calls: CallRow[] = [];
@@ -86,12 +101,21 @@ export function createAuditWriter(deps: { store: Store; onHealthChange?: (health
       try {
         await auditRepo.append(store, events, calls);
         for (const [org, h] of next) heads.set(org, h);
-        return events.map((e) => e.seq);
+        return { events, calls };
       } catch (err) {
         const conflict = (err as { code?: string }).code === '23505';
         for (const org of next.keys()) heads.delete(org);
         if (!conflict || attempt >= MAX_CONFLICT_RETRIES) throw err;
       }
+    }
+  }
+
+  // Observers run after the commit and never fail (or delay) the appenders.
+  function notify(fn: () => void) {
+    try {
+      fn();
+    } catch {
+      /* an observer's bug must not turn a durable write into a failed call */
     }
   }
 
@@ -103,12 +127,15 @@ export function createAuditWriter(deps: { store: Store; onHealthChange?: (health
         const batch = queue.slice(0, MAX_BATCH);
         queue = queue.slice(batch.length);
         try {
-          const seqs = await writeBatch(batch);
+          const written = await writeBatch(batch);
           setHealthy(true);
-          batch.forEach((p, i) => p.resolve(seqs[i]!));
-          if (deps.onAppended) batch.forEach((p, i) => deps.onAppended!(p.input.orgId, seqs[i]!));
+          batch.forEach((p, i) => p.resolve(written.events[i]!.seq));
+          if (deps.onAppended) batch.forEach((p, i) => deps.onAppended!(p.input.orgId, written.events[i]!.seq));
+          notify(() => deps.onWriteResult?.(true));
+          notify(() => deps.onCommitted?.(written));
         } catch (err) {
           setHealthy(false);
+          notify(() => deps.onWriteResult?.(false, err));
           const e = new FlowLinkError('audit_unavailable', 'the audit log could not be written, so the call was not completed', undefined, { cause: err });
           for (const p of batch) p.reject(e);
         }
@@ -138,7 +165,8 @@ export function createAuditWriter(deps: { store: Store; onHealthChange?: (health
     /** Probes the store; used to recover from an unhealthy state before admitting calls again. */
     async probe(): Promise<boolean> {
       try {
-        await store.query('SELECT 1');
+        // Touch both tables the append writes, so a dropped or renamed table keeps calls refused.
+        await store.query('SELECT 1 FROM audit_events WHERE false UNION ALL SELECT 1 FROM calls WHERE false');
         setHealthy(true);
       } catch {
         setHealthy(false);

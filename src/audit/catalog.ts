@@ -51,6 +51,19 @@ const approvalData = z.strictObject({
 });
 const identityLinkData = z.strictObject({ user_id: id, identity_id: id, provider: z.enum(['github', 'yandex', 'vk']), via: z.enum(['sign-up', 'email', 'account']) });
 const linkData = z.strictObject({ provider: z.enum(['slack', 'telegram']), external_id: s(128), user_id: id });
+const purgeData = z.strictObject({
+  request_id: id,
+  below_seq: z.number().int().positive().optional(),
+  cutoff: s(40).optional(),
+  retention_days: z.number().int().positive().optional(),
+  anchor_hash: sha256.nullable().optional(),
+  events: z.number().int().nonnegative().optional(),
+  calls: z.number().int().nonnegative().optional(),
+  requested_by: id.optional(),
+  approved_by: id.optional(),
+  reason: s(1000).optional(),
+  by_name: s(256),
+});
 
 export const AuditCatalog = {
   'call.completed': { code: 'FL-CALL-0001', severity: 'info', schema: callData, description: 'A tool call ran (or failed) and its result reached the agent' },
@@ -90,6 +103,16 @@ export const AuditCatalog = {
     severity: 'critical',
     schema: z.strictObject({ from_seq: z.number().int(), problems: z.number().int(), first_seq: z.number().int().nullable(), first_kind: s(64) }),
     description: 'An audit verification run found edited, missing, inserted, reordered or truncated records',
+  },
+  'audit.retention.set': { code: 'FL-AUDIT-0003', severity: 'medium', schema: z.strictObject({ days: z.number().int().positive(), previous_days: z.number().int().positive().nullable(), by_name: s(256) }), description: "An org's retention period for audit records and command history was set or changed" },
+  'audit.purge.requested': { code: 'FL-AUDIT-0004', severity: 'high', schema: purgeData, description: 'A person asked to delete audit records older than the retention period (nothing is deleted until a second person approves)' },
+  'audit.purge.executed': { code: 'FL-AUDIT-0005', severity: 'high', schema: purgeData, description: 'A second person approved a purge: records below a sequence number were deleted and a signed truncation marker written' },
+  'audit.purge.rejected': { code: 'FL-AUDIT-0006', severity: 'medium', schema: purgeData, description: 'A purge request was rejected or withdrawn; nothing was deleted' },
+  'audit.outage.ended': {
+    code: 'FL-AUDIT-0007',
+    severity: 'high',
+    schema: z.strictObject({ started_at: s(40), ended_at: s(40), failed_writes: z.number().int().nonnegative(), error: s(300) }),
+    description: 'The audit log could not be written for a while (calls were refused meanwhile) and is writable again',
   },
   // Secrets: names, versions, fingerprints and counts only; never a value or a reference's content.
   'secret.keys.setup': { code: 'FL-SECRET-0001', severity: 'medium', schema: secretKeyData, description: "An organization's secrets key pair was created" },

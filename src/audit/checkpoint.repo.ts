@@ -47,3 +47,8 @@ export const checkpointRepo = {
     return (await q.query<{ id: string }>('UPDATE audit_signing_keys SET retired_at = now() WHERE retired_at IS NULL AND id <> $1 RETURNING id', [keepId])).map((r) => r.id);
   },
 };
+
+/** An org's name, for exported checkpoints (a checkpoint file names the org it vouches for). */
+export async function orgName(q: Queryable, orgId: string): Promise<string | undefined> {
+  return (await q.query<{ name: string }>('SELECT name FROM orgs WHERE id = $1', [orgId]))[0]?.name;
+}

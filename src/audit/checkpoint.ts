@@ -54,12 +54,12 @@ export function signCheckpoint(c: { org_id: string; seq: number; hash: string; t
   return { ...body, signature: sign(null, checkpointPayload(body), key.privateKey).toString('base64') };
 }
 
-/** Checks the signature against a public key (SPKI DER base64) whose id must match the checkpoint's. */
-export function verifyCheckpointSignature(c: SignedCheckpoint, publicKey: string): boolean {
+/** Checks the signature against a public key (SPKI DER base64) whose id must match the checkpoint's (`signed`: other signed statements reuse this check). */
+export function verifyCheckpointSignature(c: SignedCheckpoint, publicKey: string, signed: Buffer = checkpointPayload(c)): boolean {
   try {
     const key = createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' });
     if (key.asymmetricKeyType !== 'ed25519' || keyIdOf(key) !== c.key_id) return false;
-    return verify(null, checkpointPayload(c), key, Buffer.from(c.signature, 'base64'));
+    return verify(null, signed, key, Buffer.from(c.signature, 'base64'));
   } catch {
     return false;
   }
@@ -83,4 +83,9 @@ export function parseExportedCheckpoint(value: unknown): { ok: true; checkpoint:
   const r = ExportedSchema.safeParse(value);
   if (!r.success) return { ok: false, message: `not a FlowLink audit checkpoint (${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ')})` };
   return { ok: true, checkpoint: r.data };
+}
+
+/** The self-contained export of a stored checkpoint (what `audit checkpoint --export` and the API hand out). */
+export function exportCheckpoint(c: SignedCheckpoint, orgName: string, publicKey: string): ExportedCheckpoint {
+  return { format: CHECKPOINT_FORMAT, version: 1, org_id: c.org_id, org_name: orgName, seq: c.seq, hash: c.hash, ts: c.ts, key_id: c.key_id, algorithm: 'ed25519', public_key: publicKey, signature: c.signature };
 }

@@ -2,6 +2,8 @@ import type { Store } from '../store/store.ts';
 import { auditRepo } from './audit.repo.ts';
 import { checkpointRepo } from './checkpoint.repo.ts';
 import { verifyCheckpointSignature, type ExportedCheckpoint } from './checkpoint.ts';
+import { retentionRepo } from './retention.repo.ts';
+import { verifyTruncationSignature } from './truncation.ts';
 import { createChainVerifier, type VerifyCheckpoint, type VerifyProblem, type VerifyReport } from './verify.ts';
 
 export interface VerifyStoredOptions {
@@ -19,12 +21,29 @@ export interface VerifyStoredOptions {
  * in the database (their signatures checked against the stored public keys) and an
  * optional exported checkpoint.
  */
-export async function verifyStoredLog(store: Store, opts: VerifyStoredOptions): Promise<VerifyReport> {
-  const fromSeq = opts.fromSeq ?? 1;
+export async function verifyStoredLog(store: Store, opts: VerifyStoredOptions): Promise<VerifyReport & { beginsAt: number }> {
+  let fromSeq = opts.fromSeq ?? 1;
   const pageSize = opts.pageSize ?? 5000;
   const early: VerifyProblem[] = [];
   const checkpoints: VerifyCheckpoint[] = [];
   const keys = new Map((await checkpointRepo.keys(store)).map((k) => [k.id, k.public_key]));
+  // An approved retention purge left a signed marker: the chain legitimately begins there,
+  // linked to the hash of the last purged record. An unsigned or forged marker is ignored
+  // (and reported), so the purged range shows up as missing records.
+  let anchorHash: string | undefined;
+  let beginsAt = 1;
+  const cut = await retentionRepo.truncation(store, opts.orgId);
+  if (cut) {
+    const pub = keys.get(cut.key_id);
+    if (!pub || !verifyTruncationSignature(cut, pub)) early.push({ seq: cut.below_seq, kind: 'bad_signature', message: `the retention truncation marker at seq ${cut.below_seq} has an invalid signature (key ${cut.key_id.slice(0, 40)}): it is ignored` });
+    else {
+      beginsAt = cut.below_seq;
+      if (fromSeq <= cut.below_seq) {
+        fromSeq = cut.below_seq;
+        anchorHash = cut.anchor_hash;
+      }
+    }
+  }
   for (const c of await checkpointRepo.list(store, opts.orgId, fromSeq)) {
     const pub = keys.get(c.key_id);
     if (!pub || !verifyCheckpointSignature(c, pub)) early.push({ seq: c.seq, kind: 'bad_signature', message: `the stored checkpoint for seq ${c.seq} has an invalid signature (key ${c.key_id.slice(0, 40)}): the checkpoint table was tampered with` });
@@ -42,8 +61,7 @@ export async function verifyStoredLog(store: Store, opts: VerifyStoredOptions): 
       if (e.seq >= fromSeq) checkpoints.push({ seq: e.seq, hash: e.hash, source: `exported checkpoint of ${e.ts}` });
     }
   }
-  let anchorHash: string | undefined;
-  if (fromSeq > 1) anchorHash = (await auditRepo.events(store, opts.orgId, fromSeq - 1, 1)).find((r) => Number(r.seq) === fromSeq - 1)?.hash;
+  if (fromSeq > 1 && anchorHash === undefined) anchorHash = (await auditRepo.events(store, opts.orgId, fromSeq - 1, 1)).find((r) => Number(r.seq) === fromSeq - 1)?.hash;
   const verifier = createChainVerifier({ orgId: opts.orgId, fromSeq, anchorHash, checkpoints, maxProblems: opts.maxProblems });
   let next = fromSeq;
   let records = 0;
@@ -60,5 +78,5 @@ export async function verifyStoredLog(store: Store, opts: VerifyStoredOptions): 
     report.problems = [...early, ...report.problems].sort((a, b) => a.seq - b.seq);
     report.ok = false;
   }
-  return report;
+  return { ...report, beginsAt };
 }

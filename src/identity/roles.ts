@@ -15,6 +15,10 @@ export type Permission =
   | 'agents.manage'
   | 'apikeys.manage'
   | 'audit.read'
+  | 'audit.manage'
+  | 'audit.purge.approve'
+  | 'history.read'
+  | 'stats.read'
   | 'approvals.decide'
   | 'policies.read'
   | 'policies.manage'
@@ -38,12 +42,25 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set<Permission>([...READ]),
 };
 
+/**
+ * Audit and history (docs/audit.md): everyone sees the overview counts; people who decide
+ * or review calls (approvers, auditors) read the command history; owners and admins set
+ * retention and request purges; a purge is approved by a different owner, admin or auditor.
+ */
+const AUDIT_GRANTS: Record<Role, readonly Permission[]> = {
+  owner: ['stats.read', 'history.read', 'audit.manage', 'audit.purge.approve'],
+  admin: ['stats.read', 'history.read', 'audit.manage', 'audit.purge.approve'],
+  approver: ['stats.read', 'history.read'],
+  auditor: ['stats.read', 'history.read', 'audit.purge.approve'],
+  viewer: ['stats.read'],
+};
+
 export function isRole(v: unknown): v is Role {
   return typeof v === 'string' && (ROLES as readonly string[]).includes(v);
 }
 
 export function can(role: Role, perm: Permission): boolean {
-  return GRANTS[role].has(perm);
+  return GRANTS[role].has(perm) || AUDIT_GRANTS[role].includes(perm);
 }
 
 /** May `actor` grant or take away `target` (for a member, an invite or an API key)? Admins manage everyone below admin; only owners make or unmake admins and owners. */

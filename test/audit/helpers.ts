@@ -3,6 +3,7 @@ import type { Store } from '../../src/store/store.ts';
 import { chainHash, GENESIS_HASH, type ChainedFields } from '../../src/audit/chain.ts';
 import { auditRepo } from '../../src/audit/audit.repo.ts';
 import { PG_URL } from '../helpers/flowlink.ts';
+import type { AuditWriter } from '../../src/audit/audit.writer.ts';
 
 /** PGlite in memory, and PostgreSQL in a private schema per run (required: fails loudly when absent). */
 export const backends: [string, () => Promise<Store>][] = [
@@ -61,4 +62,49 @@ export async function seedLog(store: Store, orgId: string, n: number, chunk = 10
 export async function renumber(store: Store, orgId: string, from: number, delta: number) {
   await store.query('UPDATE audit_events SET seq = -seq WHERE org_id = $1 AND seq >= $2', [orgId, from]);
   await store.query('UPDATE audit_events SET seq = -seq + $2 WHERE org_id = $1 AND seq < 0', [orgId, delta]);
+}
+
+export interface SeedCall {
+  tool: string;
+  args: Record<string, unknown>;
+  verdict: string;
+  risk: number;
+  status: 'ok' | 'error' | 'denied';
+  /** How long ago it started, in ms. */
+  age: number;
+  agent: string;
+  server?: string;
+}
+
+const DAY_MS = 86_400_000;
+/** Four calls of two agents over ten days: a blocked rm -rf, an ls, an approved query, a failed read. */
+export const SAMPLE_CALLS: SeedCall[] = [
+  { tool: 'run_command', args: { command: 'rm -rf /tmp/x' }, verdict: 'block', risk: 92, status: 'denied', age: 1 * DAY_MS, agent: 'ci-bot' },
+  { tool: 'run_command', args: { command: 'ls -la' }, verdict: 'allow', risk: 3, status: 'ok', age: 2 * DAY_MS, agent: 'ci-bot' },
+  { tool: 'query', args: { sql: 'SELECT 1, "quoted", 100%_done' }, verdict: 'approve', risk: 55, status: 'ok', age: 3 * DAY_MS, agent: 'analyst', server: 'db' },
+  { tool: 'read_file', args: { path: '=cmd|calc' }, verdict: 'allow', risk: 10, status: 'error', age: 10 * DAY_MS, agent: 'analyst' },
+];
+
+/** Records calls through a real audit writer (event and history row in one statement), oldest first. */
+export async function seedCallsWith(writer: Pick<AuditWriter, 'append'>, orgId: string, calls: SeedCall[] = SAMPLE_CALLS, prefix = 'call'): Promise<string[]> {
+  const now = Date.now();
+  const ids: string[] = [];
+  const ordered = calls.map((c, i) => ({ c, i })).sort((a, b) => b.c.age - a.c.age);
+  for (const { c, i } of ordered) {
+    const started = new Date(now - c.age);
+    const decision = { shield: { verdict: c.verdict, risk: c.risk, reasons: c.risk > 50 ? [{ rule: 'shell.rm-rf', severity: 'high', message: 'x' }] : [] } };
+    const id = `${prefix}_${i}`;
+    const server = c.server ?? 'ops';
+    const error = c.status === 'error' ? 'line1\nline2, "q"' : null;
+    await writer.append({
+      orgId,
+      kind: c.status === 'denied' ? 'call.denied' : 'call.completed',
+      actor: { type: 'agent', id: c.agent },
+      outcome: c.status === 'ok' ? 'success' : c.status === 'denied' ? 'denied' : 'failure',
+      data: { call_id: id, server, tool: c.tool, arguments_sha256: '0'.repeat(64), status: c.status, error, duration_ms: 5, decision },
+      call: { id, agent_id: c.agent, agent_name: c.agent, session_id: null, server, tool: c.tool, arguments: c.args, status: c.status, error, duration_ms: 5, started_at: started.toISOString(), finished_at: started.toISOString(), client: null, protocol: '2025-06-18', decision },
+    });
+    ids.push(id);
+  }
+  return ids;
 }
