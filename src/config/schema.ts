@@ -4,6 +4,7 @@ import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
 import { SecretsConfigSchema } from '../secrets/grants.ts';
+import { OAuthConfigSchema } from '../identity/oauth/oauth.config.ts';
 import { SiemConfigSchema } from '../siem/siem.config.ts';
 import { ComplianceConfigSchema } from '../compliance/compliance.config.ts';
 import { SnapshotsConfigSchema } from '../snapshots/snapshots.config.ts';
@@ -112,6 +113,8 @@ export const ConfigSchema = z.strictObject({
           from: z.string().min(3),
         })
         .optional(),
+      /** Sign-in with GitHub, Yandex ID and VK ID (docs/identity.md); a provider is on when its section is present. */
+      oauth: OAuthConfigSchema.optional(),
       /** Sign-in with GitHub, Yandex ID and VK ID (docs/identity.md); a provider is on when its section is present. */
       oauth: OAuthConfigSchema.optional(),
     })

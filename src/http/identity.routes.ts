@@ -48,7 +48,7 @@ const BODY_LIMIT = 64 * 1024;
  * /api/v1, plus /api/openapi.json). Everything lives in one encapsulated plugin with its
  * own JSON parser, cookies and error mapping, so nothing here changes the MCP routes.
  */
-export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps): { accounts: AccountService; orgs: OrgService } {
+export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps): { accounts: AccountService; orgs: OrgService; docs: RouteDoc[] } {
   const mailer = deps.mailer ?? createConsoleMailer(deps.logger);
   const base = { store: deps.store, mailer, logger: deps.logger, publicUrl: deps.publicUrl, ...(deps.clock ? { clock: deps.clock } : {}) };
   const accounts = createAccountService({ ...base, hasher: deps.hasher ?? createArgon2Hasher() });
@@ -101,5 +101,6 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityApiDeps)
     },
     { prefix: '/api' },
   );
-  return { accounts, orgs };
+  // Routes registered by other plugins (the approvals API) add their docs to this list too.
+  return { accounts, orgs, docs };
 }
