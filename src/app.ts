@@ -24,7 +24,6 @@ import { shieldRoutes } from './http/shield.routes.ts';
 import { serversRoutes } from './http/servers.routes.ts';
 import { registerIdentityApi } from './http/identity.routes.ts';
 import { providersFromConfig } from './identity/oauth/index.ts';
-import { providersFromConfig } from './identity/oauth/index.ts';
 import { policyRoutes } from './http/policy.routes.ts';
 import { siemRoutes } from './http/siem.routes.ts';
 import { wireSiem, type Siem } from './siem/index.ts';

@@ -50,7 +50,6 @@ const approvalData = z.strictObject({
   actor_name: s(256).optional(),
 });
 const identityLinkData = z.strictObject({ user_id: id, identity_id: id, provider: z.enum(['github', 'yandex', 'vk']), via: z.enum(['sign-up', 'email', 'account']) });
-const identityLinkData = z.strictObject({ user_id: id, identity_id: id, provider: z.enum(['github', 'yandex', 'vk']), via: z.enum(['sign-up', 'email', 'account']) });
 const linkData = z.strictObject({ provider: z.enum(['slack', 'telegram']), external_id: s(128), user_id: id });
 const purgeData = z.strictObject({
   request_id: id,
@@ -153,9 +152,6 @@ export const AuditCatalog = {
   'approval.failed': { code: 'FL-APPROVAL-0009', severity: 'medium', schema: approvalData, description: 'The instance holding the call stopped or died; the request was closed unanswered' },
   'approval.rule_suggested': { code: 'FL-APPROVAL-0010', severity: 'medium', schema: approvalData, description: 'A person asked to always allow a call: a policy rule was suggested for review (not applied)' },
   'approval.link_created': { code: 'FL-APPROVAL-0011', severity: 'medium', schema: linkData, description: 'A Slack or Telegram account was linked to a FlowLink user for approvals' },
-  // People: a sign-in provider account (GitHub, Yandex ID, VK ID) linked to or unlinked from a user (in each of their orgs).
-  'user.identity.linked': { code: 'FL-USER-0001', severity: 'medium', schema: identityLinkData, description: 'A sign-in provider account was linked to a user (by a verified address, at sign-up, or from the account page)' },
-  'user.identity.unlinked': { code: 'FL-USER-0002', severity: 'medium', schema: identityLinkData, description: 'A user unlinked a sign-in provider account' },
   // People: a sign-in provider account (GitHub, Yandex ID, VK ID) linked to or unlinked from a user (in each of their orgs).
   'user.identity.linked': { code: 'FL-USER-0001', severity: 'medium', schema: identityLinkData, description: 'A sign-in provider account was linked to a user (by a verified address, at sign-up, or from the account page)' },
   'user.identity.unlinked': { code: 'FL-USER-0002', severity: 'medium', schema: identityLinkData, description: 'A user unlinked a sign-in provider account' },

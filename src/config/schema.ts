@@ -115,8 +115,6 @@ export const ConfigSchema = z.strictObject({
         .optional(),
       /** Sign-in with GitHub, Yandex ID and VK ID (docs/identity.md); a provider is on when its section is present. */
       oauth: OAuthConfigSchema.optional(),
-      /** Sign-in with GitHub, Yandex ID and VK ID (docs/identity.md); a provider is on when its section is present. */
-      oauth: OAuthConfigSchema.optional(),
     })
     .default({ signup: 'closed', secureCookies: 'auto', allowedOrigins: [] }),
   /** Who may call what (docs/policy.md); hot-reloaded from this file, also editable through the API. */
