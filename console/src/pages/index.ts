@@ -40,6 +40,14 @@ export const pages: PageDef[] = [
 
   // Govern
   { path: '/policies', component: lazy(() => import('./policies.tsx')), nav: 'policies.nav', section: 'govern', perm: 'policies.read' },
+  { path: '/shield', component: lazy(() => import('./shield.tsx')), nav: 'shield.nav', section: 'govern', perm: 'shield.read' },
+  { path: '/compliance', component: lazy(() => import('./compliance.tsx')), nav: 'compliance.nav', section: 'govern', perm: 'reports.read' },
+
+  // Connect
+  { path: '/servers', component: lazy(() => import('./servers.tsx')), nav: 'servers.nav', section: 'connect', perm: 'servers.read' },
+  { path: '/agents', component: lazy(() => import('./agents.tsx')), nav: 'agents.nav', section: 'connect', perm: 'agents.read' },
+  { path: '/secrets', component: lazy(() => import('./secrets.tsx')), nav: 'secrets.nav', section: 'connect', perm: 'secrets.read' },
+  { path: '/integrations', component: lazy(() => import('./integrations.tsx')), nav: 'integrations.nav', section: 'connect', perm: 'org.read' },
 
   // Settings
   { path: '/organization', component: lazy(() => import('./organization.tsx')), nav: 'organization.nav', section: 'settings', perm: 'members.read' },
