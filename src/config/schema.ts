@@ -4,7 +4,6 @@ import { PoliciesConfigSchema } from '../policy/policy.schema.ts';
 import { RateLimitsConfigSchema } from '../ratelimit/ratelimit.schema.ts';
 import { ApprovalsConfigSchema } from '../approvals/approvals.config.ts';
 import { SecretsConfigSchema } from '../secrets/grants.ts';
-import { OAuthConfigSchema } from '../identity/oauth/oauth.config.ts';
 import { SiemConfigSchema } from '../siem/siem.config.ts';
 import { ComplianceConfigSchema } from '../compliance/compliance.config.ts';
 import { SnapshotsConfigSchema } from '../snapshots/snapshots.config.ts';
