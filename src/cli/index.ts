@@ -10,9 +10,10 @@ import { auditCommand } from './audit.ts';
 import { shieldCommand } from './shield.ts';
 import { policyCommand } from './policy.ts';
 import { hookCommand } from './hook.ts';
+import { secretCommand } from './secret.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand, hookCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand, hookCommand, secretCommand];
 
 function usage(): string {
   return [
