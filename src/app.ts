@@ -230,7 +230,7 @@ export async function createFlowLink(opts: {
     audit,
     routes: [siemRoutes({ siem, agents }), policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), auditMod.routes({ upstreams: () => registry.status(), pendingApprovals: approvals ? async (org) => (await approvals.service.list(org, { state: 'pending', limit: 200 })).length : undefined, identity: () => identityApi }), ...reports.routes],
   });
-  approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins });
+  approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins, docs: identityApi.docs });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
   // stays below the hook client's own timeout, so the agent always gets an answer.
   registerDecideApi(app, { authenticate, decide: (i) => decideCall(pipeline, i), maxWaitMs: 100_000, onTimeout: 'deny', logger });

@@ -14,6 +14,7 @@ import { createSlackNotifier } from '../notifiers/slack/slack.notifier.ts';
 import { createTelegramBot } from '../notifiers/telegram/telegram.notifier.ts';
 import { createApprovalStage } from '../pipeline/stages/approval.ts';
 import { registerApprovalsApi } from '../http/approvals.routes.ts';
+import type { RouteDoc } from '../http/openapi.ts';
 
 /**
  * Builds the approval module from its config: the service, its channels (web always;
@@ -50,7 +51,7 @@ export function wireApprovals(opts: { config: ApprovalsConfig; store: Store; aud
     stage(redact?: (args: Record<string, unknown>) => Record<string, unknown>): Stage {
       return createApprovalStage({ approvals: service, progressIntervalMs: cfg.progressInterval, askInClient, ...(redact ? { redact } : {}) });
     },
-    registerApi(app: FastifyInstance, d: { accounts: AccountService; orgs: OrgService; secureCookies?: 'auto' | boolean; allowedOrigins?: string[] }) {
+    registerApi(app: FastifyInstance, d: { accounts: AccountService; orgs: OrgService; secureCookies?: 'auto' | boolean; allowedOrigins?: string[]; docs?: RouteDoc[] }) {
       registerApprovalsApi(app, {
         approvals: service,
         links,
@@ -62,6 +63,7 @@ export function wireApprovals(opts: { config: ApprovalsConfig; store: Store; aud
         slack: cfg.slack ? { signingSecret: cfg.slack.signingSecret } : undefined,
         telegram: telegram && cfg.telegram ? { bot: telegram, webhookSecret: cfg.telegram.webhookSecret } : undefined,
         ...(opts.clock ? { clock: opts.clock } : {}),
+        ...(d.docs ? { docs: d.docs } : {}),
       });
     },
     async start() {

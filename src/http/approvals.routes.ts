@@ -6,7 +6,9 @@ import { safeEqual } from '../lib/secure-compare.ts';
 import type { AccountService } from '../identity/accounts.service.ts';
 import type { OrgService } from '../identity/orgs.service.ts';
 import { can } from '../identity/roles.ts';
-import { createKit, route, who, S, type RequestAuth, apiErrorHandler } from './identity.kit.ts';
+import { createKit, route, who, S, type RequestAuth, type RouteAuth, apiErrorHandler } from './identity.kit.ts';
+import type { RouteDoc } from './openapi.ts';
+import type { FastifySchema } from 'fastify';
 import type { ApprovalService } from '../approvals/approvals.service.ts';
 import type { ApprovalActor, ApprovalRequest, ApprovalState } from '../approvals/approvals.types.ts';
 import { decideFromChat, type ChatLinks } from '../approvals/chat-links.ts';
@@ -26,6 +28,8 @@ export interface ApprovalsApiDeps {
   slack?: { signingSecret: string } | undefined;
   telegram?: { bot: TelegramBot; webhookSecret: string } | undefined;
   clock?: () => number;
+  /** The identity API's OpenAPI route list: these routes are documented in /api/openapi.json too. */
+  docs?: RouteDoc[];
 }
 
 const BODY_LIMIT = 256 * 1024;
@@ -78,6 +82,11 @@ export function registerApprovalsApi(app: FastifyInstance, deps: ApprovalsApiDep
       await api.register(fastifyCookie);
       api.decorateRequest('identityAuth', null as unknown as RequestAuth);
       api.addHook('preHandler', async (req) => kit.authenticate(req));
+      api.addHook('onRoute', (r) => {
+        const auth = (r.config as { identityAuth?: RouteAuth } | undefined)?.identityAuth;
+        const methods = Array.isArray(r.method) ? r.method : [r.method];
+        for (const m of methods) if (m !== 'HEAD') deps.docs?.push({ method: m, url: r.url, schema: (r.schema ?? {}) as FastifySchema, auth });
+      });
       api.addHook('preValidation', async (req) => {
         if (typeof req.body === 'string' && String(req.headers['content-type'] ?? '').startsWith('application/json') && !req.url.includes('/integrations/')) {
           try {

@@ -174,7 +174,7 @@ test('elicitation cannot approve a request that needs two approvers: the form of
   const c = await connectClient(`${fl.url}/mcp/everything`, fl.token, { capabilities: { elicitation: { form: {} } } });
   let offered: unknown;
   c.client.setRequestHandler('elicitation/create', async (req) => {
-    offered = (req.params as { requestedSchema: { properties: { decision: { enum: string[] } } } }).requestedSchema.properties.decision.enum;
+    offered = (req.params as unknown as { requestedSchema: { properties: { decision: { enum: string[] } } } }).requestedSchema.properties.decision.enum;
     return { action: 'accept', content: { decision: 'approve' } } as never;
   });
   try {
