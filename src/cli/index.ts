@@ -10,10 +10,12 @@ import { auditCommand } from './audit.ts';
 import { shieldCommand } from './shield.ts';
 import { policyCommand } from './policy.ts';
 import { hookCommand } from './hook.ts';
+import { reportCommand } from './report.ts';
+import { snapshotCommand } from './snapshot.ts';
 import { secretCommand } from './secret.ts';
 import { toFlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 
-const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand, hookCommand, secretCommand];
+const COMMANDS: Command[] = [startCommand, agentCommand, historyCommand, connectCommand, setupCommand, adminCommand, shieldCommand, auditCommand, policyCommand, hookCommand, secretCommand, reportCommand, snapshotCommand];
 
 function usage(): string {
   return [

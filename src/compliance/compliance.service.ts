@@ -93,6 +93,7 @@ export function createComplianceService(deps: { facts: FactsDeps; pdf: PdfEngine
     report,
     render,
     generate,
+    recordGenerated,
     writeScheduled,
     /** Starts the `compliance.schedule`, when one is configured. */
     schedule(cfg: ComplianceConfig | undefined, baseDir: string) {

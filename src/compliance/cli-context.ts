@@ -1,0 +1,57 @@
+/**
+ * What the `report` and `snapshot` commands need outside a running gateway: the stored
+ * policy set (through a policy service, so a restore is a normal new version), the org
+ * named by --org, and the services over the store the config names.
+ */
+import type { Store } from '../store/store.ts';
+import type { Config } from '../config/schema.ts';
+import { silentLogger } from '../lib/logger.ts';
+import { FlowLinkError } from '../lib/errors.ts';
+import { orgsRepo } from '../identity/agents.repo.ts';
+import { orgSettingsRepo } from '../identity/orgs.repo.ts';
+import { DEFAULT_ORG } from '../identity/agents.service.ts';
+import { createAuditWriter } from '../audit/audit.writer.ts';
+import { createPolicyService } from '../policy/policy.service.ts';
+import { createComplianceService } from './compliance.service.ts';
+import { absentProviders } from './facts.types.ts';
+import { createChromiumPdf } from './render/pdf.ts';
+import { createSnapshotService } from '../snapshots/snapshots.service.ts';
+
+export async function resolveOrg(store: Store, nameOrId: string | undefined): Promise<{ id: string; name: string }> {
+  const want = (nameOrId ?? DEFAULT_ORG).slice(0, 128);
+  const byName = await orgsRepo.byName(store, want);
+  if (byName) return { id: byName.id, name: byName.name };
+  const byId = await orgSettingsRepo.get(store, want);
+  if (byId) return { id: byId.id, name: byId.name };
+  throw new FlowLinkError('not_found', `no org named (or with id) "${want.slice(0, 64)}"`);
+}
+
+export async function openServices(store: Store, config: Config, baseDir: string) {
+  const audit = createAuditWriter({ store });
+  const policy = createPolicyService({ store, logger: silentLogger });
+  await policy.start();
+  const view = () => {
+    const a = policy.current();
+    return { version: a.version, checksum: a.checksum, document: a.document };
+  };
+  const home = await orgsRepo.byName(store, DEFAULT_ORG);
+  const compliance = createComplianceService({ facts: { store, config, baseDir, policy: view, providers: absentProviders }, pdf: createChromiumPdf(), audit });
+  const snapshots = createSnapshotService({
+    store,
+    config,
+    policy: view,
+    audit,
+    applyPolicy: (doc, actor) => policy.apply(doc, actor),
+    policyHome: async () => home?.id ?? '',
+  });
+  // As in a running gateway: the state a policy change replaces is kept first.
+  if (home && config.snapshots?.beforePolicyChange !== false) policy.onBeforeChange(async (c) => void (await snapshots.capture(home.id, 'policy-change', `before v${c.current.version} (${c.source})`, c.actor)));
+  return {
+    compliance,
+    snapshots,
+    async close() {
+      await policy.stop();
+      await audit.close();
+    },
+  };
+}
