@@ -139,7 +139,7 @@ export function shieldRoutes(deps: { engine: ShieldEngine; orgRules: OrgRules; p
           : input === 'sql' ? { server, tool: 'query', arguments: { sql: b.sql! } }
           : { server, tool: b.call!.tool, arguments: b.call!.arguments ?? {} };
         if (labels) call.serverLabels = labels;
-        const shield = await orgRules.forOrg(orgId);
+        const shield = await orgRules.forTestBox(orgId);
         const verdict = shield.analyzeCall(call);
         await audit.append({ orgId, kind: 'shield.analyzed', actor: auditActor(req), outcome: 'success', data: { input, input_sha256: digest, verdict: verdict.verdict, risk: verdict.risk, findings: verdict.reasons.length } });
         return { input, ...verdict, ...(b.explain ? { explain: shield.explainCall(call) } : {}) };

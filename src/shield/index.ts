@@ -57,7 +57,8 @@ export interface ShieldEngine extends Shield {
   ruleCatalog(): RuleInfo[];
   /** The installation's settings (the config's `disable` and `overrides`). */
   readonly baseSettings: RuleSettings;
-  withRules(settings: RuleSettings): Shield;
+  /** `timeoutMs`: a different analysis budget (the console's test box is not on a call's path). */
+  withRules(settings: RuleSettings, opts?: { timeoutMs?: number }): Shield;
 }
 
 /** Builds Shield from the `shield:` config section; rule pack paths resolve against baseDir. */
@@ -105,10 +106,10 @@ export async function createShield(opts: CreateShieldOptions = {}): Promise<Shie
       catalog ??= compileRuleSet(packs).rules.map((r) => ({ id: r.id, pack: r.pack, kind: r.sql ? 'sql' : r.tool ? 'tool' : 'command', severity: r.severity, ...(r.env ? { env: r.env } : {}), explanation: r.explanation }));
       return catalog;
     },
-    withRules(settings: RuleSettings): Shield {
+    withRules(settings: RuleSettings, o: { timeoutMs?: number } = {}): Shield {
       const variant: RuleSet = compileRuleSet(packs, settings);
       // Parse results do not depend on rules, so variants share the parse caches.
-      return shieldOver({ ...deps, rules: variant });
+      return shieldOver({ ...deps, rules: variant, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
     },
   };
 }

@@ -7,6 +7,7 @@ import { effectiveSettings, rulesView, type OrgRuleSetting } from './org-rules.t
 import { orgRulesRepo } from './org-rules.repo.ts';
 
 const CHANNEL = 'flowlink_shield_rules';
+const TEST_BOX_TIMEOUT_MS = 2_000;
 
 /**
  * Per-org rule settings and the Shield each org's calls are judged with. An org without
@@ -66,6 +67,16 @@ export function createOrgRules(deps: { store: Store; engine: ShieldEngine; audit
         loading.set(orgId, p);
       }
       return p;
+    },
+
+    /**
+     * This org's rules with a patient time budget, for the console's test box: a paste is
+     * analyzed once, off any call's path, so a busy machine should not turn it into a
+     * fail-closed timeout. Compiled per use (a few ms), never cached.
+     */
+    async forTestBox(orgId: string): Promise<Shield> {
+      const settings = effectiveSettings(engine.ruleCatalog(), engine.baseSettings, await orgRulesRepo.list(store, orgId));
+      return engine.withRules(settings ?? engine.baseSettings, { timeoutMs: TEST_BOX_TIMEOUT_MS });
     },
 
     async view(orgId: string) {

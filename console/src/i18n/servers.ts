@@ -15,7 +15,7 @@ export default {
     perSession: 'one process per session',
     info: 'Server',
     activity: 'Activity',
-    activityValue: '{c} connections · {i} calls in flight · {r} restarts',
+    activityValue: 'connections: {c} · calls in flight: {i} · restarts: {r}',
     labels: 'Labels',
     pins: 'Pins (this organization)',
     pinsApproved: '{n} approved',
