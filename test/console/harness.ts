@@ -54,3 +54,14 @@ export function totp(secret: string, at = Date.now()): string {
 }
 
 export const PASSWORD = 'console test password 1';
+
+/** Creates the first account (owner of the default org) through the API, in the browser's cookie jar. */
+export async function signUpOwner(page: Page, baseUrl: string, email = 'owner@example.test'): Promise<void> {
+  const r = await page.request.post(`${baseUrl}/api/v1/auth/sign-up`, { data: { email, password: PASSWORD, name: 'Owner' } });
+  if (r.status() !== 201) throw new Error(`sign-up failed: ${r.status()} ${await r.text()}`);
+}
+
+/** No sideways scrolling: the page fits the viewport's width (phones). */
+export async function fitsWidth(page: Page): Promise<{ scroll: number; width: number }> {
+  return page.evaluate('({ scroll: document.documentElement.scrollWidth, width: window.innerWidth })');
+}
