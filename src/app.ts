@@ -30,7 +30,6 @@ import { wireSiem, type Siem } from './siem/index.ts';
 import { secretsRoutes } from './http/secrets.routes.ts';
 import { registerDecideApi } from './http/decide.routes.ts';
 import { registerConsole } from './http/console.routes.ts';
-import { registerConsole } from './http/console.routes.ts';
 import { wireApprovals, type Approvals } from './approvals/wire.ts';
 import { createSecrets, loadMasterKey, SecretsConfigSchema, type InjectedValues, type Secrets } from './secrets/index.ts';
 import { FlowLinkError } from './lib/errors.ts';
@@ -235,8 +234,6 @@ export async function createFlowLink(opts: {
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
   // stays below the hook client's own timeout, so the agent always gets an answer.
   registerDecideApi(app, { authenticate, decide: (i) => decideCall(pipeline, i), maxWaitMs: 100_000, onTimeout: 'deny', logger });
-  // The web console's built files, on the same port (docs/console.md).
-  await registerConsole(app);
   // The web console's built files, on the same port (docs/console.md).
   await registerConsole(app);
   app.addHook('onResponse', async () => metrics.sessions.set(sessions.size));
