@@ -13,6 +13,7 @@ import { createModernService } from './gateway/modern-service.ts';
 import { createTaskStore } from './gateway/tasks.ts';
 import { createEdgeAuth, createHostCheck } from './gateway/auth.ts';
 import { registerMcpHttp } from './gateway/http-edge.ts';
+import { wireMcpAuth } from './identity/mcp-auth.wire.ts';
 import { registerMcpWebSocket } from './gateway/ws-edge.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { registerHealth } from './http/health.routes.ts';
@@ -145,11 +146,13 @@ export async function createFlowLink(opts: {
   const reports = wireCompliance({ store, config, baseDir: opts.baseDir, policy, audit, logger, homeOrgId: configOrg });
   const approvals = config.approvals?.enabled ? wireApprovals({ config: config.approvals, store, audit, logger }) : undefined;
   await approvals?.start();
+  // MCP authorization: OAuth access tokens and external JWTs beside agent tokens (docs/mcp-authorization.md).
+  const mcpAuth = await wireMcpAuth({ identity: config.identity, listen: config.listen, baseDir: opts.baseDir, store, audit, logger, servers: () => registry.names() });
   const pipeline = buildPipeline({
     secrets: secrets.stage(),
     approvals,
     audit,
-    agents,
+    agents: mcpAuth.withLiveness(agents),
     limiter,
     policy,
     labels: (s) => registry.labels(s),
@@ -189,7 +192,7 @@ export async function createFlowLink(opts: {
   const taskSweep = tasks ? setInterval(() => void tasks.store.sweep().catch(() => undefined), 60_000) : undefined;
   taskSweep?.unref();
   const modern = createModernService({ router, registry, tasks });
-  const authenticate = createEdgeAuth({ agents, anonymous: config.anonymous });
+  const authenticate = createEdgeAuth({ agents, anonymous: config.anonymous, bearer: mcpAuth.bearer });
   const checkHost = createHostCheck({ listenHost: config.listen.host, allowedHosts: config.listen.allowedHosts });
   let shuttingDown = false;
 
@@ -210,7 +213,8 @@ export async function createFlowLink(opts: {
     modern,
     authenticate,
     checkHost,
-    resourceMetadataUrl: (req) => `${req.protocol}://${req.headers.host ?? 'localhost'}/.well-known/oauth-protected-resource/mcp`,
+    resourceMetadataUrl: mcpAuth.resourceMetadataUrl,
+    challenge: mcpAuth.challenge,
     isShuttingDown: () => shuttingDown,
   });
   await registerMcpWebSocket(app, { legacy, sessions, registry, authenticate, checkHost, maxBytes: config.limits.maxBodyBytes, onSessions: () => metrics.sessions.set(sessions.size) });
@@ -231,6 +235,7 @@ export async function createFlowLink(opts: {
     routes: [siemRoutes({ siem, agents }), policyRoutes({ policy, agents, store, labels: (s) => registry.labels(s), thresholds: config.shield.thresholds }), ...(shieldApi ? [shieldApi] : []), serversRoutes({ registry, agents, policy, audit, pins, shield }), secretsRoutes({ secrets, agents }), auditMod.routes({ upstreams: () => registry.status(), pendingApprovals: approvals ? async (org) => (await approvals.service.list(org, { state: 'pending', limit: 200 })).length : undefined, identity: () => identityApi }), ...reports.routes],
   });
   approvals?.registerApi(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, secureCookies: id.secureCookies, allowedOrigins: id.allowedOrigins, docs: identityApi.docs });
+  mcpAuth.registerRoutes(app, { accounts: identityApi.accounts, orgs: identityApi.orgs, installOrgId: configOrg });
   // Hooks of coding agents ask here before their built-in tools run (docs/hooks.md). The wait
   // stays below the hook client's own timeout, so the agent always gets an answer.
   registerDecideApi(app, { authenticate, decide: (i) => decideCall(pipeline, i), maxWaitMs: 100_000, onTimeout: 'deny', logger });
@@ -274,6 +279,7 @@ export async function createFlowLink(opts: {
       await reports.stop();
       await policy.stop();
       await limiter.close();
+      await mcpAuth.stop();
       await agents.stop();
     },
   };

@@ -8,6 +8,7 @@ import { SiemConfigSchema } from '../siem/siem.config.ts';
 import { ComplianceConfigSchema } from '../compliance/compliance.config.ts';
 import { SnapshotsConfigSchema } from '../snapshots/snapshots.config.ts';
 import { OAuthConfigSchema } from '../identity/oauth/oauth.config.ts';
+import { McpAuthConfigSchema, OAuthServerConfigSchema } from '../identity/mcp-auth.config.ts';
 
 /**
  * Boot settings: one schema, validated at start. Every object is strict, so an unknown
@@ -114,6 +115,10 @@ export const ConfigSchema = z.strictObject({
         .optional(),
       /** Sign-in with GitHub, Yandex ID and VK ID (docs/identity.md); a provider is on when its section is present. */
       oauth: OAuthConfigSchema.optional(),
+      /** FlowLink as an OAuth authorization server for MCP clients (docs/mcp-authorization.md); on unless enabled: false. */
+      oauthServer: OAuthServerConfigSchema.optional(),
+      /** Accept JWT access tokens of an external OpenID Connect issuer on /mcp (docs/mcp-authorization.md). */
+      mcpAuth: McpAuthConfigSchema.optional(),
     })
     .default({ signup: 'closed', secureCookies: 'auto', allowedOrigins: [] }),
   /** Who may call what (docs/policy.md); hot-reloaded from this file, also editable through the API. */

@@ -7,7 +7,15 @@ import { sha256Hex } from '../lib/secure-compare.ts';
 export interface Authenticated {
   identity: AgentIdentity;
   tokenHash: string | undefined;
+  /** An OAuth access token: a request outside its scopes is answered 403 insufficient_scope (step-up), not a JSON-RPC error. */
+  stepUp?: boolean;
 }
+
+/** The MCP resource a request addresses: /mcp (no server) or /mcp/<server>; undefined when it is no MCP endpoint. */
+export type AuthTarget = { server?: string | undefined } | undefined;
+
+/** Recognizes and checks bearer tokens other than agent tokens (OAuth, external JWTs); undefined: not mine. */
+export type BearerHook = (token: string, target: AuthTarget) => Promise<Authenticated | undefined>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -19,13 +27,15 @@ export function isLoopback(addr: string | undefined): boolean {
  * Resolves the agent behind a request: a bearer token, or (only when configured, and
  * only from loopback) the anonymous identity for clients that cannot send headers.
  */
-export function createEdgeAuth(deps: { agents: AgentService; anonymous: { enabled: boolean; agent: string } }) {
+export function createEdgeAuth(deps: { agents: AgentService; anonymous: { enabled: boolean; agent: string }; bearer?: BearerHook | undefined }) {
   let anonymous: Promise<AgentIdentity> | undefined;
-  return async function authenticate(headers: IncomingHttpHeaders, remote: string | undefined): Promise<Authenticated> {
+  return async function authenticate(headers: IncomingHttpHeaders, remote: string | undefined, target?: AuthTarget): Promise<Authenticated> {
     const h = headers.authorization;
     if (h) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
       if (!m) throw new FlowLinkError('unauthorized', 'the Authorization header must be "Bearer <agent token>"');
+      const hooked = deps.bearer ? await deps.bearer(m[1]!, target) : undefined;
+      if (hooked) return hooked;
       const identity = await deps.agents.authenticate(m[1]!);
       if (!identity) throw new FlowLinkError('unauthorized', 'the agent token is not valid (unknown, revoked or expired)');
       return { identity, tokenHash: sha256Hex(m[1]!) };

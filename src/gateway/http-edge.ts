@@ -9,17 +9,20 @@ import type { ModernService } from './modern-service.ts';
 import { HttpSessionOutput } from './http-output.ts';
 import { ResponseChannel, SseWriter } from './sse.ts';
 import { claimsModern, MODERN_VERSIONS } from './era.ts';
-import type { Authenticated } from './auth.ts';
+import type { Authenticated, AuthTarget } from './auth.ts';
 import { toFlowLinkError } from '../lib/errors.ts';
+import { scopeAllows, serverAllowed } from '../identity/scopes.ts';
 
 export interface HttpEdgeDeps {
   registry: Registry;
   sessions: SessionStore;
   legacy: LegacyService;
   modern: ModernService;
-  authenticate: (headers: FastifyRequest['headers'], remote: string | undefined) => Promise<Authenticated>;
+  authenticate: (headers: FastifyRequest['headers'], remote: string | undefined, target?: AuthTarget) => Promise<Authenticated>;
   checkHost: (headers: FastifyRequest['headers']) => string | undefined;
   resourceMetadataUrl: (req: FastifyRequest) => string;
+  /** The WWW-Authenticate value for a 401 (no or bad token) or a 403 insufficient_scope (needs `scope`). */
+  challenge?: (req: FastifyRequest, error: 'invalid_token' | 'insufficient_scope', scope?: string) => string;
   isShuttingDown: () => boolean;
 }
 
@@ -63,13 +66,30 @@ export function registerMcpHttp(app: FastifyInstance, deps: HttpEdgeDeps) {
       return undefined;
     }
     try {
-      const auth = await deps.authenticate(req.headers, req.socket.remoteAddress);
+      const auth = await deps.authenticate(req.headers, req.socket.remoteAddress, { server });
+      // OAuth tokens outside their scope get the step-up challenge (MCP authorization, insufficient_scope).
+      if (auth.stepUp && server !== undefined && auth.identity.scopes && !serverAllowed(auth.identity.scopes, server)) {
+        rpcError(res, 403, -32010, `Forbidden: the access token's scopes do not include server "${server}"`, undefined, deps.challenge ? { 'www-authenticate': deps.challenge(req, 'insufficient_scope', `mcp:${server}`) } : {});
+        return undefined;
+      }
       return { auth, target: server === undefined ? { kind: 'aggregate' } : { kind: 'single', server } };
     } catch (err) {
       const e = toFlowLinkError(err);
-      rpcError(res, e.http, e.rpc, e.message, undefined, e.code === 'unauthorized' ? { 'www-authenticate': `Bearer realm="flowlink", error="invalid_token", resource_metadata="${deps.resourceMetadataUrl(req)}"` } : {});
+      const challenge = deps.challenge ? deps.challenge(req, 'invalid_token') : `Bearer realm="flowlink", error="invalid_token", resource_metadata="${deps.resourceMetadataUrl(req)}"`;
+      rpcError(res, e.http, e.rpc, e.message, undefined, e.code === 'unauthorized' ? { 'www-authenticate': challenge } : {});
       return undefined;
     }
+  }
+
+  /** Step-up for a tools/call outside an OAuth token's scopes: 403 naming the scope that would allow it. */
+  function outsideScope(req: FastifyRequest, res: ServerResponse, auth: Authenticated, target: Target, msg: JsonRpcMessage): boolean {
+    if (!auth.stepUp || !auth.identity.scopes || !('method' in msg) || msg.method !== 'tools/call') return false;
+    const name = String((msg.params as { name?: unknown } | undefined)?.name ?? '');
+    const i = name.indexOf('__');
+    const [server, tool] = target.kind === 'single' ? [target.server, name] : i > 0 ? [name.slice(0, i), name.slice(i + 2)] : [undefined, name];
+    if (!server || scopeAllows(auth.identity.scopes, server, tool)) return false;
+    rpcError(res, 403, -32010, `Forbidden: the access token's scopes do not include tool "${tool}" on server "${server}"`, undefined, deps.challenge ? { 'www-authenticate': deps.challenge(req, 'insufficient_scope', `mcp:${server}/${tool}`) } : {});
+    return true;
   }
 
   function sessionFor(req: FastifyRequest, res: ServerResponse, auth: Authenticated) {
@@ -106,6 +126,7 @@ export function registerMcpHttp(app: FastifyInstance, deps: HttpEdgeDeps) {
       return sendJson(res, 400, errorResponse(typeof id === 'string' || typeof id === 'number' ? id : null, -32600, `Invalid Request: ${problem}`));
     }
     const msg = body as JsonRpcMessage;
+    if (outsideScope(req, res, g.auth, g.target, msg)) return;
     const headerVersion = req.headers['mcp-protocol-version'];
     if ('method' in msg && (claimsModern(msg) || (isNotification(msg) && typeof headerVersion === 'string' && MODERN_VERSIONS.includes(headerVersion)))) {
       if (isNotification(msg)) return void res.writeHead(202).end();
