@@ -135,15 +135,23 @@ export function createSecretService(deps: { store: Store; keys: KeyService; audi
   }
 
   /** Decrypts the current version (or returns its reference). Undefined when there is no such secret in this org. */
-  async function open(orgId: string, name: string): Promise<StoredSecret | undefined> {
+  async function open(orgId: string, name: string, retry = true): Promise<StoredSecret | undefined> {
     if (!NAME_RE.test(name)) return undefined;
     const row = await secretsRepo.sealedCurrent(store, orgId, name);
     if (!row) return undefined;
     if (row.backend !== 'builtin') return { version: row.version, reference: row.reference ?? '' };
     if (!row.ciphertext || !row.wrapped_key || !row.key_id) return undefined;
     const [n, c] = row.ciphertext.split('.');
+    let key: Buffer;
     try {
-      const value = decryptValue({ nonce: Buffer.from(n ?? '', 'base64'), ciphertext: Buffer.from(c ?? '', 'base64'), key: unpackWrapped(row.wrapped_key) }, { orgId, name, version: row.version }, await deps.keys.privateKey(orgId, row.key_id));
+      key = await deps.keys.privateKey(orgId, row.key_id);
+    } catch (err) {
+      // A rotation may have re-wrapped this row and retired its key since we read it: read it again, once.
+      if (retry && err instanceof FlowLinkError && err.code === 'secrets_unavailable') return open(orgId, name, false);
+      throw err;
+    }
+    try {
+      const value = decryptValue({ nonce: Buffer.from(n ?? '', 'base64'), ciphertext: Buffer.from(c ?? '', 'base64'), key: unpackWrapped(row.wrapped_key) }, { orgId, name, version: row.version }, key);
       return { version: row.version, value };
     } catch (err) {
       if (err instanceof SecretCryptoError) throw new FlowLinkError('secrets_unavailable', `secret "${name}" could not be decrypted (its stored ciphertext or key does not verify)`);
