@@ -23,10 +23,11 @@ let agentName: string;
 const savedKey = process.env[MASTER_KEY_ENV];
 
 /** A JSON request from inside the signed-in browser, as the console makes it (cookie + CSRF header). */
-async function call<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   return page.evaluate(
     async ({ method, path, body }) => {
-      const csrf = document.cookie.split('; ').find((c) => c.startsWith('fl_csrf='))?.slice('fl_csrf='.length);
+      const cookie = (globalThis as unknown as { document: { cookie: string } }).document.cookie;
+      const csrf = cookie.split('; ').find((c: string) => c.startsWith('fl_csrf='))?.slice('fl_csrf='.length);
       const r = await fetch(`/api${path}`, { method, headers: { 'content-type': 'application/json', ...(csrf ? { 'x-csrf-token': decodeURIComponent(csrf) } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
       return { status: r.status, body: r.status === 204 ? null : await r.json() };
     },
@@ -164,7 +165,7 @@ test('Compliance: scores per standard, and two snapshots compared show the agent
   const added = await call('POST', `/v1/orgs/${orgId}/agents`, { name: 'between-snapshots' });
   assert.equal(added.status, 201);
   await page.getByRole('button', { name: 'Take a snapshot' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('tr').length >= 3);
+  await page.waitForFunction("document.querySelectorAll('tr').length >= 3");
   const snaps = (await call('GET', `/v1/orgs/${orgId}/snapshots`)).body.snapshots as { id: string }[];
   assert.equal(snaps.length, 2);
   await page.getByTestId('diff-from').selectOption(snaps[1]!.id);
