@@ -8,6 +8,8 @@ import { orgRulesRepo } from './org-rules.repo.ts';
 
 const CHANNEL = 'flowlink_shield_rules';
 const TEST_BOX_TIMEOUT_MS = 2_000;
+/** Compiled rule sets kept (each a few hundred KB); the least recently built goes first. */
+const MAX_CACHED = 500;
 
 /**
  * Per-org rule settings and the Shield each org's calls are judged with. An org without
@@ -32,7 +34,10 @@ export function createOrgRules(deps: { store: Store; engine: ShieldEngine; audit
     const gen = generation;
     const settings = effectiveSettings(engine.ruleCatalog(), engine.baseSettings, await orgRulesRepo.list(store, orgId));
     const shield = settings ? engine.withRules(settings) : engine;
-    if (gen === generation) cache.set(orgId, shield);
+    if (gen === generation) {
+      if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+      cache.set(orgId, shield);
+    }
     loading.delete(orgId);
     return shield;
   }

@@ -67,6 +67,8 @@ test("an org's rule settings change how its agents' real calls are judged, and o
     await assert.rejects(c.client.callTool({ name: 'run_command', arguments: { command: 'git push --force origin main' } }), /git\.force-push-protected/);
     const viewerTry = await p.viewer.req('PUT', A('/shield/rules/git.force-push-protected'), { enabled: false });
     assert.equal(viewerTry.status, 403, 'a viewer cannot change rules');
+    assert.equal((await p.viewer.req('PUT', A('/shield/packs/git'), { enabled: false })).status, 403, 'nor packs');
+    assert.equal((await p.viewer.req('DELETE', A('/shield/rules/git.force-push-protected'))).status, 403);
     const off = await p.owner.req('PUT', A('/shield/rules/git.force-push-protected'), { enabled: false });
     assert.equal(off.status, 200, JSON.stringify(off.body));
     const rule = off.body.rules.find((r: { id: string }) => r.id === 'git.force-push-protected');
