@@ -143,7 +143,7 @@ export async function createFlowLink(opts: {
   limiter.configure(policy.current().document.rateLimits.limits);
   policy.onChange((p) => limiter.configure(p.document.rateLimits.limits));
   // Reports and snapshots; from here on every policy change is preceded by a snapshot.
-  const reports = wireCompliance({ store, config, baseDir: opts.baseDir, policy, audit, logger, homeOrgId: configOrg });
+  const reports = wireCompliance({ store, config, baseDir: opts.baseDir, policy, audit, logger, homeOrgId: configOrg, siemStatus: siem.forOrg });
   const approvals = config.approvals?.enabled ? wireApprovals({ config: config.approvals, store, audit, logger }) : undefined;
   await approvals?.start();
   // MCP authorization: OAuth access tokens and external JWTs beside agent tokens (docs/mcp-authorization.md).

@@ -13,7 +13,7 @@ import { DEFAULT_ORG } from '../identity/agents.service.ts';
 import { createAuditWriter } from '../audit/audit.writer.ts';
 import { createPolicyService } from '../policy/policy.service.ts';
 import { createComplianceService } from './compliance.service.ts';
-import { absentProviders } from './facts.types.ts';
+import { retentionProvider, siemFromConfig } from './providers.ts';
 import { createChromiumPdf } from './render/pdf.ts';
 import { createSnapshotService } from '../snapshots/snapshots.service.ts';
 
@@ -35,7 +35,7 @@ export async function openServices(store: Store, config: Config, baseDir: string
     return { version: a.version, checksum: a.checksum, document: a.document };
   };
   const home = await orgsRepo.byName(store, DEFAULT_ORG);
-  const compliance = createComplianceService({ facts: { store, config, baseDir, policy: view, providers: absentProviders }, pdf: createChromiumPdf(), audit });
+  const compliance = createComplianceService({ facts: { store, config, baseDir, policy: view, providers: { retention: retentionProvider(store), siem: siemFromConfig(store, config.siem?.sinks ?? []) } }, pdf: createChromiumPdf(), audit });
   const snapshots = createSnapshotService({
     store,
     config,

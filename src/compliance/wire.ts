@@ -8,19 +8,21 @@ import type { Logger } from '../lib/logger.ts';
 import type { AuditWriter } from '../audit/audit.writer.ts';
 import type { PolicyService } from '../policy/policy.service.ts';
 import { createComplianceService } from './compliance.service.ts';
-import { absentProviders, type FactsProviders } from './facts.types.ts';
+import type { FactsProviders } from './facts.types.ts';
+import { retentionProvider, siemFromConfig, siemProvider } from './providers.ts';
+import type { SinkOrgStatus } from '../siem/status.ts';
 import { createChromiumPdf, type PdfEngine } from './render/pdf.ts';
 import { createSnapshotService } from '../snapshots/snapshots.service.ts';
 import { complianceRoutes } from '../http/compliance.routes.ts';
 import { snapshotsRoutes } from '../http/snapshots.routes.ts';
 
-export function wireCompliance(deps: { store: Store; config: Config; baseDir: string; policy: PolicyService; audit: AuditWriter; logger: Logger; homeOrgId: string; providers?: Partial<FactsProviders>; pdf?: PdfEngine }) {
+export function wireCompliance(deps: { store: Store; config: Config; baseDir: string; policy: PolicyService; audit: AuditWriter; logger: Logger; homeOrgId: string; siemStatus?: (orgId: string) => Promise<SinkOrgStatus[]>; providers?: Partial<FactsProviders>; pdf?: PdfEngine }) {
   const { store, config, policy, audit, logger } = deps;
   const view = () => {
     const a = policy.current();
     return { version: a.version, checksum: a.checksum, document: a.document };
   };
-  const compliance = createComplianceService({ facts: { store, config, baseDir: deps.baseDir, policy: view, providers: { ...absentProviders, ...deps.providers } }, pdf: deps.pdf ?? createChromiumPdf(), audit, logger });
+  const compliance = createComplianceService({ facts: { store, config, baseDir: deps.baseDir, policy: view, providers: { retention: retentionProvider(store), siem: deps.siemStatus ? siemProvider(deps.siemStatus) : siemFromConfig(store, config.siem?.sinks ?? []), ...deps.providers } }, pdf: deps.pdf ?? createChromiumPdf(), audit, logger });
   const snapshots = createSnapshotService({ store, config, policy: view, audit, logger, applyPolicy: (doc, actor) => policy.apply(doc, actor), policyHome: async () => deps.homeOrgId });
   // The policy set is installation-wide and lives in the default org: its state before each change is kept.
   const unhook = config.snapshots?.beforePolicyChange === false ? () => true : policy.onBeforeChange(async (c) => void (await snapshots.capture(deps.homeOrgId, 'policy-change', `before v${c.current.version} (${c.source})`, c.actor)));
