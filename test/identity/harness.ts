@@ -85,12 +85,14 @@ export class Browser {
     return this.jar.get('fl_csrf');
   }
 
-  async req(method: string, url: string, body?: unknown, opts: { headers?: Record<string, string>; csrf?: boolean } = {}): Promise<Res> {
+  /** `body` goes as JSON, or as a urlencoded form when `opts.form` is set (the `$CSRF` value becomes this browser's CSRF token). */
+  async req(method: string, url: string, body?: unknown, opts: { headers?: Record<string, string>; csrf?: boolean; form?: boolean } = {}): Promise<Res> {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (this.jar.size) headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
     if (method !== 'GET' && opts.csrf !== false && this.csrf) headers['x-csrf-token'] = this.csrf;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const r = await this.api.app.inject({ method: method as 'GET', url, headers, remoteAddress: this.ip, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+    if (body !== undefined) headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json';
+    const payload = body === undefined ? undefined : opts.form ? new URLSearchParams(Object.entries(body as Record<string, string>).map(([k, v]): [string, string] => [k, v === '$CSRF' ? (this.csrf ?? '') : v])).toString() : JSON.stringify(body);
+    const r = await this.api.app.inject({ method: method as 'GET', url, headers, remoteAddress: this.ip, ...(payload !== undefined ? { payload } : {}) });
     for (const c of r.cookies as { name: string; value: string; expires?: Date }[]) {
       if (!c.value || (c.expires && c.expires.getTime() < Date.now())) this.jar.delete(c.name);
       else this.jar.set(c.name, c.value);

@@ -69,6 +69,8 @@ async function openMcpSession(url: string, token: string): Promise<string> {
   const sid = r.headers.get('mcp-session-id');
   assert.ok(sid, `initialize answered ${r.status} without a session id`);
   await fetch(`${url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) }).then((x) => x.text());
+  // Lists the tools once, so this org's pins exist before the suite (a first listing records them).
+  await fetch(`${url}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) }).then((x) => x.text());
   return sid;
 }
 
@@ -117,7 +119,7 @@ export async function populate(api: Api, url: string, tag: string, ip: string, n
   const callId = await waitFor(async () => (await ok(owner, 'GET', `${o}/history`)).calls[0]?.call_id ?? (await ok(owner, 'GET', `${o}/history`)).calls[0]?.id, 'the call in the history');
   const heldMarker = `${tag}-held-marker-${rand()}`;
   const h = await connectClient(`${url}/mcp/everything`, held.token);
-  const heldCall = h.client.callTool({ name: 'echo', arguments: { message: heldMarker } }, undefined, { timeout: 600_000 } as never).catch((e: unknown) => e);
+  const heldCall = h.client.callTool({ name: 'echo', arguments: { message: heldMarker } }, { timeout: 600_000 } as never).catch((e: unknown) => e);
   const approvalId = await waitFor(async () => (await ok(owner, 'GET', `${o}/approvals?state=pending`)).approvals[0]?.id as string | undefined, 'the held approval');
   // The event id (global), not its sequence number (per org: B has its own record with the same number).
   const auditRef = String((await ok(owner, 'GET', `${o}/audit/events?limit=1`)).events[0].id);

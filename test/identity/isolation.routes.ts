@@ -17,6 +17,8 @@ export interface RouteEntry {
   kind: RouteClass;
   /** The body B sends (A's ids where an id goes). Default: `{}` for unsafe methods. */
   body?: (a: OrgFixture) => unknown;
+  /** Sent as a urlencoded form instead of JSON (OAuth endpoints); `$CSRF` becomes B's CSRF token. */
+  form?: true;
   /** Query string B adds (A's ids where filters take ids). */
   query?: (a: OrgFixture) => string;
   /** Streams or heavy work (SSE, PDF): only tried where it must be refused at once (A's org). */
@@ -39,6 +41,18 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /healthz': pub(),
   'GET /metrics': pub(),
   'GET /api/openapi.json': pub(),
+
+  // MCP authorization (FlowLink as authorization server and protected resource).
+  'GET /.well-known/oauth-protected-resource/mcp': pub(),
+  'GET /.well-known/oauth-protected-resource/mcp/:server': pub(),
+  'GET /.well-known/oauth-authorization-server': pub(),
+  'GET /oauth/authorize': pub({ query: (a) => `?response_type=code&client_id=https%3A%2F%2Fclient.example%2Fmeta.json&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256&org_id=${a.orgId}` }),
+  // B's session and CSRF token, consenting on behalf of A's org: refused.
+  'POST /oauth/authorize': pub({ form: true, body: (a) => ({ csrf_token: '$CSRF', org_id: a.orgId, decision: 'approve', response_type: 'code', client_id: 'https://client.example/meta.json', redirect_uri: 'http://127.0.0.1/cb', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' }) }),
+  'OPTIONS /oauth/*': pub(),
+  'POST /oauth/token': pub({ form: true, body: () => ({ grant_type: 'authorization_code', code: 'guess', client_id: 'https://client.example/meta.json', code_verifier: 'b'.repeat(43), redirect_uri: 'http://127.0.0.1/cb' }) }),
+  'POST /oauth/revoke': pub({ form: true, body: () => ({ token: 'fl_guess_token' }) }),
+  'POST /oauth/register': pub({ body: () => ({ client_name: 'iso', redirect_uris: ['http://127.0.0.1/cb'] }) }),
 
   // MCP edge and hooks.
   'POST /mcp': { kind: 'agent' },

@@ -101,17 +101,18 @@ test('every route is classified, and none leaks or changes org A for org B', { t
     const names = [...r.url.matchAll(/:([A-Za-z]+)|(\*)/g)].map((m) => m[1] ?? m[2]!);
     for (const p of names) assert.ok(paramValue(p, r.url, a) !== undefined, `the isolation suite has no value of A for :${p} in ${key}: add one to paramValue()`);
     const objectParams = names.filter((n) => OBJECT_PARAMS.has(n));
-    const orgVariants = names.includes('orgId') ? (entry.crossOnly ? [a.orgId] : [a.orgId, b.orgId]) : entry.crossOnly ? [] : [undefined];
+    const orgVariants: (string | undefined)[] = names.includes('orgId') ? (entry.crossOnly ? [a.orgId] : [a.orgId, b.orgId]) : entry.crossOnly ? [] : [undefined];
     if (!names.includes('orgId') && entry.crossOnly) orgVariants.push(undefined);
     for (const orgId of orgVariants) {
       let url = r.url.replace(/:([A-Za-z]+)|\*/g, (m, p: string | undefined) => (p === 'orgId' ? orgId! : paramValue(p ?? '*', r.url, a)!));
       url += entry.query?.(a) ?? '';
       const body = entry.body ? entry.body(a) : r.method === 'GET' ? undefined : {};
       const sent = url + JSON.stringify(body ?? '');
+      const opts = entry.form ? { form: true } : {};
       await run.fl.store.query('DELETE FROM auth_throttle');
       const tries: [string, () => Promise<Res>][] =
         entry.kind === 'public'
-          ? [['cookie', async () => (await bCookie()).req(r.method, url, body)], ['anonymous', () => new Browser(api, '10.90.0.3').req(r.method, url, body)]]
+          ? [['cookie', async () => (await bCookie()).req(r.method, url, body, opts)], ['anonymous', () => new Browser(api, '10.90.0.3').req(r.method, url, body, opts)]]
           : entry.kind === 'user'
             ? [['cookie', async () => (await bCookie()).req(r.method, url, body)], ['api key', () => new Browser(api, '10.90.0.4').req(r.method, url, body, { headers: { authorization: `Bearer ${b.keySecret}` } })]]
             : [['cookie', async () => (await bCookie()).req(r.method, url, body)], ['api key', () => new Browser(api, '10.90.0.4').req(r.method, url, body, { headers: { authorization: `Bearer ${b.keySecret}` } })]];
@@ -133,5 +134,125 @@ test('every route is classified, and none leaks or changes org A for org B', { t
   assert.deepEqual(unclassified, [], `routes the isolation suite does not know (classify them in test/identity/isolation.routes.ts): ${unclassified.join('; ')}`);
   for (const key of Object.keys(ROUTES)) assert.ok(routes.some((r) => `${r.method} ${r.url}` === key), `isolation.routes.ts lists ${key}, which FlowLink no longer serves: remove it`);
   assert.ok(tried > 150, `tried ${tried}`);
+  assert.deepEqual(await snapshotOf(a), before, "org A's data did not change");
+});
+
+const mcpHeaders = (token: string | undefined, sid?: string): Record<string, string> => ({
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-06-18',
+  ...(sid ? { 'mcp-session-id': sid } : {}),
+});
+const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
+
+/** A WebSocket MCP exchange: initialize, then one request; returns every message text. */
+async function wsExchange(path: string, token: string | undefined, request: string): Promise<{ opened: boolean; texts: string[]; closeCode: number | undefined }> {
+  const ws = new WebSocket(`${run.url.replace('http', 'ws')}${path}`, 'mcp', { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const texts: string[] = [];
+  return new Promise((resolve) => {
+    let opened = false;
+    let closeCode: number | undefined;
+    const done = () => {
+      ws.terminate();
+      resolve({ opened, texts, closeCode });
+    };
+    ws.on('close', (code) => {
+      closeCode = code;
+      clearTimeout(timer);
+      done();
+    });
+    const timer = setTimeout(done, 5000);
+    ws.on('open', () => {
+      opened = true;
+      ws.send(rpc(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'iso', version: '1' } }));
+    });
+    ws.on('message', (m) => {
+      const t = m.toString();
+      texts.push(t);
+      if (t.includes('"id":1')) {
+        ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+        ws.send(request);
+      } else if (t.includes('"id":2')) {
+        clearTimeout(timer);
+        done();
+      }
+    });
+    ws.on('error', () => {
+      clearTimeout(timer);
+      done();
+    });
+    ws.on('unexpected-response', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+test("MCP endpoints, the hook decision API and chat webhooks: B's agent and unsigned callers reach nothing of A", { timeout: 120_000 }, async () => {
+  const before = await snapshotOf(a);
+  const list = rpc(2, 'tools/list');
+  // A's MCP session id with B's token: every method on both MCP paths is refused.
+  for (const path of ['/mcp', '/mcp/everything']) {
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      const r = await fetch(run.url + path, { method, headers: mcpHeaders(b.agentToken, a.mcpSession), ...(method === 'POST' ? { body: list } : {}), signal: AbortSignal.timeout(5000) });
+      const text = await r.text();
+      assert.ok(r.status >= 400 && r.status < 500, `${method} ${path} with A's session and B's token answered ${r.status}: ${text.slice(0, 200)}`);
+      assertNoLeak(`${method} ${path}`, '', text);
+    }
+    // Without a token: refused, whatever the session id.
+    const anon = await fetch(run.url + path, { method: 'POST', headers: mcpHeaders(undefined, a.mcpSession), body: list });
+    assert.equal(anon.status, 401, `POST ${path} without a token`);
+    assertNoLeak(`POST ${path} anonymous`, '', await anon.text());
+  }
+  // A's session survived B's DELETE.
+  const still = await fetch(`${run.url}/mcp`, { method: 'POST', headers: mcpHeaders(a.agentToken, a.mcpSession), body: list });
+  assert.equal(still.status, 200, "A's session still works after B tried to delete it");
+  await still.text();
+
+  // B's own calls, on both eras' paths: answers carry nothing of A (history, pins, tool lists are per org).
+  for (const path of ['/mcp', '/mcp/everything']) {
+    const init = await fetch(run.url + path, { method: 'POST', headers: mcpHeaders(b.agentToken), body: rpc(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'iso-b', version: '1' } }) });
+    const sid = init.headers.get('mcp-session-id')!;
+    assertNoLeak(`initialize ${path}`, '', await init.text());
+    for (const body of [list, rpc(3, 'tools/call', { name: path === '/mcp' ? 'everything__echo' : 'echo', arguments: { message: 'bravo says hi' } })]) {
+      const r = await fetch(run.url + path, { method: 'POST', headers: mcpHeaders(b.agentToken, sid), body });
+      const text = await r.text();
+      assert.equal(r.status, 200, `${path} ${body.slice(0, 60)}: ${text.slice(0, 200)}`);
+      assertNoLeak(`B's own ${path}`, '', text);
+    }
+  }
+
+  // WebSocket: B's token works and sees nothing of A; no token is refused at the upgrade.
+  for (const path of ['/ws/mcp', '/ws/mcp/everything']) {
+    const mine = await wsExchange(path, b.agentToken, list);
+    assert.ok(mine.opened && mine.texts.some((t) => t.includes('"id":2')), `${path} with B's token answered tools/list`);
+    assertNoLeak(path, '', mine.texts.join('\n'));
+    const anon = await wsExchange(path, undefined, list);
+    // The token is checked right after the upgrade: the socket is closed (1008) before any message is answered.
+    assert.equal(anon.closeCode, 1008, `${path} without a token is closed as a policy violation`);
+    assert.ok(!anon.texts.some((t) => t.includes('"result"')), `${path} without a token answered: ${anon.texts.join(' ')}`);
+  }
+
+  // The hook decision API: B's agent token, A's ids in the input; the decision lands in B's audit only.
+  const decide = await fetch(`${run.url}/api/v1/decide`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${b.agentToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client: 'claude-code', tool: 'Bash', input: { command: `echo ${a.orgId} ${a.agentId} ${a.approvalId}` } }),
+  });
+  const decideText = await decide.text();
+  assert.equal(decide.status, 200, decideText.slice(0, 200));
+  assertNoLeak('POST /api/v1/decide', '', decideText);
+  const anonDecide = await fetch(`${run.url}/api/v1/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client: 'claude-code', tool: 'Bash', input: { command: 'ls' } }) });
+  assert.equal(anonDecide.status, 401);
+
+  // Chat webhooks, unsigned, naming A's approval: refused (and nothing is decided).
+  const slack = await fetch(`${run.url}/api/v1/integrations/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ISO' }, actions: [{ action_id: 'approve', value: a.approvalId }] }))}` });
+  assert.ok(slack.status >= 400 && slack.status < 500, `slack interactions answered ${slack.status}`);
+  assertNoLeak('slack interactions', '', await slack.text());
+  const tg = await fetch(`${run.url}/api/v1/integrations/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ update_id: 1, callback_query: { id: '1', from: { id: 42 }, data: `approve:${a.approvalId}` } }) });
+  assert.ok(tg.status >= 400 && tg.status < 500, `telegram webhook answered ${tg.status}`);
+  assertNoLeak('telegram webhook', '', await tg.text());
+
   assert.deepEqual(await snapshotOf(a), before, "org A's data did not change");
 });
