@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { startFlowLink, servers, ROOT, type Running } from '../helpers/flowlink.ts';
 import { connectClient } from '../helpers/client.ts';
 import { MASTER_KEY_ENV } from '../../src/secrets/master-key.ts';
+import { startFakeAlertmanager } from '../fakes/siem/alertmanager.ts';
 import { ensureConsoleBuilt, launch, shot, PASSWORD } from './harness.ts';
 
 // The console's Shield, servers, agents, secrets, integrations and compliance pages in Debian's
@@ -20,6 +21,7 @@ let browser: Awaited<ReturnType<typeof launch>>;
 let page: Page;
 let orgId: string;
 let agentName: string;
+let alertmanager: Awaited<ReturnType<typeof startFakeAlertmanager>>;
 const savedKey = process.env[MASTER_KEY_ENV];
 
 /** A JSON request from inside the signed-in browser, as the console makes it (cookie + CSRF header). */
@@ -39,7 +41,9 @@ before(async () => {
   ensureConsoleBuilt();
   writeFileSync(join(dir, 'desc.txt'), 'Deploy a service');
   process.env[MASTER_KEY_ENV] = randomBytes(32).toString('base64');
-  fl = await startFlowLink({ servers: { everything: servers.everything, ops }, approvals: {}, identity: { signup: 'open' } });
+  alertmanager = await startFakeAlertmanager();
+  const siem = { sinks: [{ type: 'alertmanager', name: 'alerts', url: alertmanager.url, minSeverity: 'high' }], pollInterval: 100 };
+  fl = await startFlowLink({ servers: { everything: servers.everything, ops }, approvals: {}, identity: { signup: 'open' }, siem });
   browser = await launch();
   page = browser.page;
   await page.goto(`${fl.url}/console/sign-up`);
@@ -65,6 +69,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await fl?.stop();
+  await alertmanager?.close();
   if (savedKey === undefined) delete process.env[MASTER_KEY_ENV];
   else process.env[MASTER_KEY_ENV] = savedKey;
 });
@@ -142,7 +147,7 @@ test('Secrets: a value set through the write-only field is stored as version 1 a
   await shot(page, 'secrets');
 });
 
-test('Integrations: a Slack link made through the API is listed and a Telegram code is issued', async () => {
+test('Integrations: a Slack link made through the API is listed, a Telegram code is issued, the SIEM sink shows its deliveries', async () => {
   const me = (await call('GET', '/v1/me')).body.user.id as string;
   const linked = await call('PUT', `/v1/orgs/${orgId}/approvals-links/slack`, { userId: me, slackUserId: 'U0PAGES2' });
   assert.equal(linked.status, 200, JSON.stringify(linked.body));
@@ -152,6 +157,13 @@ test('Integrations: a Slack link made through the API is listed and a Telegram c
   const code = (await page.getByTestId('telegram-code').textContent()) ?? '';
   assert.match(code, /\/link \S{6,}/);
   await page.getByText('Vault', { exact: true }).waitFor();
+  // The poisoned tool flagged at setup is a high-severity event: it reaches the fake Alertmanager.
+  for (let i = 0; i < 200 && alertmanager.received.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(alertmanager.received.some((e) => e.kind === 'tool.flagged'), 'the sink delivered the flagged tool');
+  await page.reload();
+  const sink = page.getByRole('row', { name: /alerts/ });
+  await sink.waitFor();
+  assert.match((await sink.textContent()) ?? '', /delivering|behind/);
   await shot(page, 'integrations');
 });
 
