@@ -7,6 +7,7 @@ import { connectCommand } from './connect.ts';
 import { setupCommand } from './setup.ts';
 import { adminCommand } from './admin.ts';
 import { auditCommand } from './audit.ts';
+import { sinksCommand } from './sinks.ts';
 import { shieldCommand } from './shield.ts';
 import { policyCommand } from './policy.ts';
 import { hookCommand } from './hook.ts';
@@ -33,13 +34,15 @@ export async function main(argv: string[], io: Io = { stdin: process.stdin, stdo
     print(io, usage());
     return name ? 0 : 1;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  // `audit sinks` has its own file (src/cli/sinks.ts).
+  const auditSinks = name === 'audit' && rest[0] === 'sinks';
+  const cmd = auditSinks ? sinksCommand : COMMANDS.find((c) => c.name === name);
   if (!cmd) {
     io.stderr.write(`flowlink: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
   try {
-    const args = parse(cmd, rest);
+    const args = parse(cmd, auditSinks ? rest.slice(1) : rest);
     if (args.values.help) {
       print(io, cmd.usage);
       return 0;

@@ -7,9 +7,8 @@ import { z } from 'zod';
  * inside the braces) or `{ env: VAR }`.
  */
 const SECRET_REF = /^\{\{\s*secret:([^{}\s]{1,1100})\s*\}\}$/;
-export const SecretRefSchema = z.union([z.string().regex(SECRET_REF), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/) })], {
-  error: 'expected a secret reference: "{{secret:NAME}}" (NAME, env:VAR, vault:… or file:…) or { env: VAR }; literal credentials are not accepted in the config',
-});
+const REF_MESSAGE = 'expected a secret reference: "{{secret:NAME}}" (NAME, env:VAR, vault:… or file:…) or { env: VAR }; literal credentials are not accepted in the config';
+export const SecretRefSchema = z.union([z.string().regex(SECRET_REF, REF_MESSAGE), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'expected an environment variable name') })], { error: REF_MESSAGE });
 export type SecretRef = z.output<typeof SecretRefSchema>;
 
 /** The reference inside `{{secret:…}}`, or `env:VAR` for `{ env: VAR }`. */
