@@ -105,6 +105,7 @@ export async function createFlowLink(opts: {
   if (!master.ok && (master.code !== 'missing' || usesSecrets)) throw new FlowLinkError('master_key_invalid', master.message);
   if (master.ok && master.warning) logger.warn(master.warning);
   const secrets = createSecrets({ store, audit, config: config.secrets ?? SecretsConfigSchema.parse({}), masterKey: master.ok ? master.key : undefined, ...(opts.secretValues ? { values: opts.secretValues } : {}) });
+  await secrets.start();
   // Servers in the config belong to the installation: their env/header secrets come from the default org.
   const configOrg = (await agents.ensureOrg(DEFAULT_ORG)).id;
   // SIEM export: the audit log is the outbox; sinks in the config are the installation's, their credentials resolve in the default org.
@@ -281,6 +282,7 @@ export async function createFlowLink(opts: {
       await limiter.close();
       await mcpAuth.stop();
       await agents.stop();
+      await secrets.stop();
     },
   };
 }

@@ -21,20 +21,28 @@ export interface GrantView {
 }
 
 const MAX_GRANTS_PER_ORG = 1000;
+/** Other instances drop their cached grants of an org at once when it changes here. */
+const CHANGED_CHANNEL = 'flowlink_secret_grants';
 const MAX_NOTE = 500;
 
 const view = (r: GrantRow): GrantView => ({ id: r.id, secret: r.secret, agents: r.agents, agentLabels: r.agent_labels, servers: r.servers, tools: r.tools, note: r.note, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by, source: 'org' });
 
 /**
  * Grants as data: the config's grants (every org) and each org's stored grants, evaluated
- * together. Org grants are cached briefly per org; a change made through this service is
- * seen at once on this instance and within `cacheMs` on the others.
+ * together. Org grants are cached briefly per org; a change is seen at once on this
+ * instance and, through NOTIFY (after `start`), on the others; `cacheMs` bounds it anyway.
  */
 export function createGrantService(deps: { store: Store; audit: { append(e: AuditEventInput): Promise<number> }; config: readonly Grant[]; cacheMs?: number; clock?: () => number }) {
   const fromConfig = deps.config.map(compileGrant);
   const clock = deps.clock ?? Date.now;
   const cacheMs = deps.cacheMs ?? 2_000;
   const perOrg = new Map<string, { grants: CompiledGrant[]; until: number }>();
+  let unlisten: (() => Promise<void>) | undefined;
+
+  async function changed(orgId: string) {
+    perOrg.delete(orgId);
+    await deps.store.notify(CHANGED_CHANNEL, orgId);
+  }
 
   async function orgGrants(orgId: string): Promise<CompiledGrant[]> {
     const hit = perOrg.get(orgId);
@@ -69,7 +77,7 @@ export function createGrantService(deps: { store: Store; audit: { append(e: Audi
       const g = parseGrant(rest);
       if ((await grantsRepo.count(deps.store, orgId)) >= MAX_GRANTS_PER_ORG) throw new FlowLinkError('conflict', `an organization has at most ${MAX_GRANTS_PER_ORG} secret grants; remove some first`);
       const row = await grantsRepo.insert(deps.store, { id: `sg_${randomId()}`, org_id: orgId, secret: g.secret, agents: g.agents, agent_labels: g.agentLabels, servers: g.servers, tools: g.tools, note: (note as string | undefined) ?? '', created_by: `${actor.type}:${actor.id}` });
-      perOrg.delete(orgId);
+      await changed(orgId);
       await deps.audit.append({ orgId, kind: 'secret.grant.added', actor: { type: actor.type, id: actor.id }, outcome: 'success', data: auditData(row) });
       return view(row);
     },
@@ -77,13 +85,21 @@ export function createGrantService(deps: { store: Store; audit: { append(e: Audi
     async remove(orgId: string, id: string, actor: Actor): Promise<GrantView> {
       const row = /^sg_[A-Za-z0-9_-]{1,64}$/.test(id) ? await grantsRepo.remove(deps.store, orgId, id) : undefined;
       if (!row) throw new FlowLinkError('not_found', `no secret grant "${id.slice(0, 80)}" in this organization`);
-      perOrg.delete(orgId);
+      await changed(orgId);
       await deps.audit.append({ orgId, kind: 'secret.grant.removed', actor: { type: actor.type, id: actor.id }, outcome: 'success', data: auditData(row) });
       return view(row);
     },
 
     invalidate(orgId: string) {
       perOrg.delete(orgId);
+    },
+
+    async start(): Promise<void> {
+      unlisten ??= await deps.store.listen(CHANGED_CHANNEL, (orgId) => perOrg.delete(orgId));
+    },
+    async stop(): Promise<void> {
+      await unlisten?.();
+      unlisten = undefined;
     },
   };
 }

@@ -24,6 +24,9 @@ export { GrantSchema, type Grant } from './grants.ts';
 export { deferredLink } from './server-secrets.ts';
 export { InjectedValues } from './values.ts';
 
+/** How long the per-use rows behind "last used", "use count" and the usage view are kept. */
+export const USES_KEPT_DAYS = 90;
+
 /** For pino's `hooks.streamWrite`: every injected value taken out of each log line. */
 export const redactLogLine = (values: InjectedValues) => (line: string): string => values.all().redact(line);
 
@@ -50,10 +53,22 @@ export function createSecrets(deps: { store: Store; audit: { append(e: AuditEven
   const resolver = createResolver({ secrets, backends: { vault, env: createEnvBackend(env), file: createFileBackend({ roots: deps.config.fileRoots }) } });
   const grants = createGrantService({ store: deps.store, audit: deps.audit, config: deps.config.grants });
   const values = deps.values ?? new InjectedValues();
-  const recordUses = (orgId: string, uses: Parameters<typeof usageRepo.record>[2]) => usageRepo.record(deps.store, orgId, uses);
+  // Uses feed the list's counters and the usage view; older than USES_KEPT_DAYS they are pruned (at most hourly per org).
+  const pruned = new Map<string, number>();
+  const recordUses = async (orgId: string, uses: Parameters<typeof usageRepo.record>[2]) => {
+    await usageRepo.record(deps.store, orgId, uses);
+    if ((pruned.get(orgId) ?? 0) < Date.now() - 3_600_000) {
+      pruned.set(orgId, Date.now());
+      await usageRepo.prune(deps.store, orgId, USES_KEPT_DAYS);
+    }
+  };
   const server = createServerSecrets({ resolver, values, audit: deps.audit, recordUses });
 
   return {
+    /** Listens for grant changes made on other instances. */
+    start: () => grants.start(),
+    /** Stops listening; a background key rotation still running is resumed by the next rotate. */
+    stop: () => grants.stop(),
     keys,
     secrets,
     resolver,

@@ -120,3 +120,23 @@ test('a different master key cannot open the org key: a clear error, not a value
     await t.close();
   }
 });
+
+test('uses feed the list and usage view per org; rows older than the retention are pruned', async () => {
+  const { usageRepo } = await import('../../src/secrets/usage.repo.ts');
+  const { USES_KEPT_DAYS } = await import('../../src/secrets/index.ts');
+  const t = await setup();
+  try {
+    await t.s.secrets.set(t.orgA, 'USED', { value: Buffer.from('used-value-1') }, USER);
+    const use = { name: 'USED', version: 1, method: 'argument' as const, call_id: 'c1', agent_id: 'a1', agent_name: 'bot', server: 'srv', tool: 't' };
+    await usageRepo.record(t.store, t.orgA, [use, { ...use, call_id: 'c2' }]);
+    await usageRepo.record(t.store, t.orgB, [{ ...use, call_id: 'other-org' }]);
+    await t.store.query("UPDATE secret_uses SET used_at = now() - interval '100 days' WHERE call_id = 'c1'");
+    assert.equal((await t.s.secrets.list(t.orgA))[0]!.useCount, 2);
+    assert.deepEqual((await t.s.secrets.usage(t.orgA, 'USED')).map((u) => u.callId), ['c2', 'c1']);
+    assert.equal(await usageRepo.prune(t.store, t.orgA, USES_KEPT_DAYS), 1);
+    assert.deepEqual((await t.s.secrets.usage(t.orgA, 'USED')).map((u) => u.callId), ['c2']);
+    await assert.rejects(t.s.secrets.usage(t.orgB, 'USED'), (e: unknown) => isFlowLinkError(e) && e.code === 'not_found', "org B has no secret USED, whatever its use rows say");
+  } finally {
+    await t.close();
+  }
+});
