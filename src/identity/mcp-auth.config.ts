@@ -40,6 +40,8 @@ export const McpAuthConfigSchema = z.strictObject({
   scopesClaim: z.string().min(1).max(200).default('scope'),
   /** Allowed clock difference for exp and nbf. */
   clockSkew: duration.default(30_000),
+  /** After fetching the key set, wait this long before fetching again for an unknown key id (rotation vs. key-id flooding). */
+  jwksCooldown: duration.default(30_000),
 });
 
 export type OAuthServerConfig = z.output<typeof OAuthServerConfigSchema>;

@@ -18,6 +18,8 @@ export interface ExternalIssuerConfig {
   scopesClaim: string;
   /** Allowed clock difference for exp/nbf/iat. */
   clockToleranceS: number;
+  /** Minimum time between two key set fetches (ms). */
+  jwksCooldownMs: number;
 }
 
 export interface JwtIdentity {
@@ -67,7 +69,7 @@ export function createJwtVerifier(cfg: ExternalIssuerConfig, deps: { store: Stor
       jwksUrl = undefined;
       throw err;
     }
-    jwks = createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    jwks = createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: cfg.jwksCooldownMs, cacheMaxAge: 10 * 60_000 });
     return jwks;
   }
 

@@ -60,7 +60,7 @@ export async function wireMcpAuth(deps: McpAuthWireDeps) {
     ? createOAuthServer({ store: deps.store, clients, audit: deps.audit, servers: deps.servers, accessTtlMs: cfg.accessTokenTtl, refreshTtlMs: cfg.refreshTokenTtl, onRevoked: () => mcpAuth!.revoked() })
     : undefined;
   const ext = deps.identity.mcpAuth;
-  const jwt = ext ? createJwtVerifier({ issuer: ext.issuer, audience: ext.audience, jwksUrl: ext.jwksUrl, orgClaim: ext.orgClaim, scopesClaim: ext.scopesClaim, clockToleranceS: Math.round(ext.clockSkew / 1000) }, { store: deps.store }) : undefined;
+  const jwt = ext ? createJwtVerifier({ issuer: ext.issuer, audience: ext.audience, jwksUrl: ext.jwksUrl, orgClaim: ext.orgClaim, scopesClaim: ext.scopesClaim, clockToleranceS: Math.round(ext.clockSkew / 1000), jwksCooldownMs: ext.jwksCooldown }, { store: deps.store }) : undefined;
   mcpAuth = createMcpAuth({ store: deps.store, oauth, jwt });
   await mcpAuth.start();
   const auth = mcpAuth;

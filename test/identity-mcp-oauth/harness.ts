@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { OAuthClientProvider, OAuthClientMetadata, OAuthDiscoveryState } from '@modelcontextprotocol/client';
 import { startFlowLink, servers, type Running } from '../helpers/flowlink.ts';
 
@@ -117,8 +118,63 @@ export class TestProvider implements OAuthClientProvider {
 
 /** A FlowLink with two servers and a signed-in first user (owner of the default org). */
 export async function boot(overrides: Record<string, unknown> = {}, opts: { postgres?: boolean } = {}): Promise<Running & { user: WebUser }> {
-  const r = await startFlowLink({ servers: { everything: servers.everything, memory: servers.memory }, ...overrides }, opts);
+  const r = await startFlowLink({ servers: { everything: servers.everything, memory: servers.memory }, identity: { signup: 'open' }, ...overrides }, opts);
   const user = new WebUser(r.url);
   await user.signUp();
   return { ...r, user };
 }
+
+/** PKCE pair (RFC 7636 S256). */
+export function pkce() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** Registers a client (RFC 7591) with one loopback redirect URI. */
+export async function registerClient(base: string, name = 'Manual Client', redirect = REDIRECT): Promise<string> {
+  const res = await fetch(`${base}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: name, redirect_uris: [redirect], token_endpoint_auth_method: 'none' }) });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { client_id: string }).client_id;
+}
+
+export function authorizeUrl(base: string, p: { clientId: string; challenge: string; scope?: string; resource?: string; redirect?: string; state?: string }): string {
+  const q = new URLSearchParams({ response_type: 'code', client_id: p.clientId, redirect_uri: p.redirect ?? REDIRECT, code_challenge: p.challenge, code_challenge_method: 'S256', state: p.state ?? 'st-1', resource: p.resource ?? `${base}/mcp` });
+  if (p.scope) q.set('scope', p.scope);
+  return `${base}/oauth/authorize?${q}`;
+}
+
+export async function tokenRequest(base: string, form: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+/** The whole flow by hand (no SDK): register, consent, code. */
+export async function authorizeByHand(r: { url: string; user: WebUser }, opts: { scope?: string; resource?: string; clientId?: string } = {}) {
+  const clientId = opts.clientId ?? (await registerClient(r.url));
+  const { verifier, challenge } = pkce();
+  const cb = await r.user.approve(authorizeUrl(r.url, { clientId, challenge, ...opts }));
+  const code = cb.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${cb}`);
+  return { clientId, verifier, code };
+}
+
+export async function tokensByHand(r: { url: string; user: WebUser }, opts: { scope?: string; resource?: string } = {}) {
+  const a = await authorizeByHand(r, opts);
+  const t = await tokenRequest(r.url, { grant_type: 'authorization_code', code: a.code, code_verifier: a.verifier, redirect_uri: REDIRECT, client_id: a.clientId, ...(opts.resource ? { resource: opts.resource } : {}) });
+  if (t.status !== 200) throw new Error(`token: ${t.status} ${JSON.stringify(t.body)}`);
+  return { ...a, access: t.body.access_token as string, refresh: t.body.refresh_token as string, body: t.body };
+}
+
+/** A raw JSON-RPC POST to an MCP endpoint (initialize, or a request within a session). */
+export async function mcpPost(url: string, token: string | undefined, body: unknown, session?: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  const m = /^data: (.*)$/m.exec(text);
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(m ? m[1]! : text) : undefined };
+}
+
+export const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
