@@ -153,10 +153,6 @@ export function createSiemDelivery(opts: DeliveryOptions) {
       held.clear();
       for (const s of opts.sinks) await s.close?.().catch(() => {});
     },
-    /** Forgets backoff timers (a person asked to retry now). */
-    retryNow(): void {
-      retryAt.clear();
-    },
   };
 }
 
