@@ -129,6 +129,60 @@ test('a policy edit is validated inline, simulated against recorded calls, saved
   assert.ok(!rolled.document.policies.rules.some((r) => r.id === 'no-ops'), 'the rollback removed the rule');
 });
 
+test('live activity shows a call as it happens; overview, call record, history with export, chain status and organization render', async () => {
+  const { page } = browser;
+  await page.goto(`${fl.url}/console/activity`);
+  await page.getByTestId('activity').waitFor();
+  await page.getByText('Live', { exact: true }).waitFor();
+  const rows = page.getByTestId('activity').locator('tbody tr');
+  const before = await rows.count();
+  const c = await connectClient(`${fl.url}/mcp/ops`, fl.token);
+  try {
+    const r = await c.client.callTool({ name: 'deploy', arguments: { service: 'billing' } });
+    assert.equal((r.content as { text: string }[])[0]!.text, 'deployed billing');
+  } finally {
+    await c.close();
+  }
+  // Arrives through the activity stream (no reload).
+  await page.getByTestId('activity').getByText('ops/deploy').waitFor();
+  assert.equal(await rows.count(), before + 1);
+  await shot(page, 'activity');
+
+  await page.getByTestId('activity').getByText('ops/deploy').click();
+  await page.getByTestId('call-record').waitFor();
+  assert.match((await page.getByTestId('call-record').textContent()) ?? '', /billing/);
+  await shot(page, 'call-record');
+
+  await page.goto(`${fl.url}/console/`);
+  await page.getByTestId('stat-calls').waitFor();
+  assert.ok(Number((await page.getByTestId('stat-calls').locator('p').nth(1).textContent())?.replace(/\D/g, '')) >= 3, 'the overview counts the calls');
+  await shot(page, 'overview');
+
+  await page.goto(`${fl.url}/console/history?tool=run_command`);
+  await page.getByTestId('history').waitFor();
+  assert.equal(await page.getByTestId('history').getByText('ops/deploy').count(), 0, 'the tool filter applies');
+  assert.ok((await page.getByTestId('history').locator('tbody tr').count()) >= 2);
+  const csv = await page.request.get(`${fl.url}${await page.getByTestId('export-csv').getAttribute('href')}`);
+  assert.equal(csv.status(), 200);
+  const lines = (await csv.text()).trim().split(/\r?\n/);
+  assert.match(lines[0]!, /^time,/);
+  assert.ok(lines.slice(1).every((l) => l.includes('run_command')), 'the export carries the same filter');
+  await page.locator('[data-testid="chain-status"][data-intact="true"]').waitFor();
+  await shot(page, 'history');
+  await page.getByRole('tab', { name: 'Audit log' }).click();
+  await page.getByTestId('audit-events').getByText('approval.approved').first().waitFor();
+  await shot(page, 'audit-log');
+
+  await page.goto(`${fl.url}/console/organization`);
+  await page.getByRole('cell', { name: /owner@example\.test/ }).waitFor();
+  await page.getByLabel('Email', { exact: true }).fill('new.approver@example.test');
+  await page.getByLabel('Role').selectOption('approver');
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await page.getByText(/shown here once/).waitFor();
+  await page.getByRole('cell', { name: 'new.approver@example.test' }).waitFor();
+  await shot(page, 'organization');
+});
+
 test('switching the language changes the UI and is remembered for the user', async () => {
   const { page } = browser;
   await page.goto(`${fl.url}/console/approvals`);

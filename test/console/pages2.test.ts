@@ -81,7 +81,7 @@ test('Shield: the test box blocks rm -rf /, the poisoned ops tool waits for revi
   const verdict = page.getByTestId('shield-verdict');
   await verdict.waitFor();
   assert.equal(await verdict.getAttribute('data-verdict'), 'block');
-  await page.getByTestId('shield-result').getByText('fs.rm-recursive-critical-path').waitFor();
+  await page.getByTestId('shield-result').getByText('fs.rm-recursive-critical-path', { exact: true }).waitFor();
   const review = page.getByTestId('shield-review');
   await review.getByText('ops/notes').waitFor();
   await review.getByText('flagged at first sight').waitFor();
@@ -94,6 +94,12 @@ test('Shield: the test box blocks rm -rf /, the poisoned ops tool waits for revi
   await page.getByText('No tool is waiting for review.').waitFor();
   const pins = await call('GET', `/v1/orgs/${orgId}/shield/pins?status=rejected`);
   assert.deepEqual(pins.body.pins.map((p: { tool: string }) => p.tool), ['notes']);
+  // A rejection can be reviewed again: the rejected view offers only approval.
+  await page.getByLabel('Show').selectOption('rejected');
+  await review.getByText('ops/notes').waitFor();
+  assert.equal(await review.getByRole('button', { name: 'Reject' }).count(), 0);
+  assert.equal(await review.getByRole('button', { name: 'Approve' }).count(), 1);
+  await page.getByLabel('Show').selectOption('review');
 });
 
 test('Upstream servers: the everything server is ready and its tools carry this org\u2019s pins', async () => {

@@ -31,12 +31,12 @@ export const pages: PageDef[] = [
   { path: '/reset', component: lazy(() => import('./reset.tsx')), public: true },
 
   // Monitor
-  { path: '/', component: lazy(() => import('./overview.tsx')), nav: 'overview.nav', section: 'monitor', perm: 'org.read' },
-  { path: '/activity', component: lazy(() => import('./activity.tsx')), nav: 'activity.nav', section: 'monitor', perm: 'org.read' },
-  { path: '/calls/:id', component: lazy(() => import('./call.tsx')), perm: 'org.read' },
+  { path: '/', component: lazy(() => import('./overview.tsx')), nav: 'overview.nav', section: 'monitor', perm: 'stats.read' },
+  { path: '/activity', component: lazy(() => import('./activity.tsx')), nav: 'activity.nav', section: 'monitor', perm: 'history.read' },
+  { path: '/calls/:id', component: lazy(() => import('./call.tsx')), perm: 'history.read' },
   { path: '/approvals', component: lazy(() => import('./approvals.tsx')), nav: 'approvals.nav', section: 'monitor', perm: 'org.read' },
   { path: '/approvals/:id', component: lazy(() => import('./approval.tsx')), perm: 'org.read' },
-  { path: '/history', component: lazy(() => import('./history.tsx')), nav: 'history.nav', section: 'monitor', perm: 'org.read' },
+  { path: '/history', component: lazy(() => import('./history.tsx')), nav: 'history.nav', section: 'monitor', perm: 'history.read' },
 
   // Govern
   { path: '/policies', component: lazy(() => import('./policies.tsx')), nav: 'policies.nav', section: 'govern', perm: 'policies.read' },

@@ -19,9 +19,9 @@ export function Badge({ tone = 'slate', children, title }: { tone?: Tone; childr
   );
 }
 
-const VERDICT_TONE: Record<string, Tone> = { allow: 'green', deny: 'red', approve: 'amber', error: 'slate' };
+const VERDICT_TONE: Record<string, Tone> = { allow: 'green', deny: 'red', block: 'red', approve: 'amber', error: 'slate' };
 
-/** allow / deny / approve (needs approval) / error, in the user's language. */
+/** allow / block (or deny) / approve (needs approval) / error, in the user's language. */
 export function VerdictBadge({ verdict }: { verdict: string | null | undefined }) {
   const t = useT();
   const v = verdict ?? 'error';

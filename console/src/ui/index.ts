@@ -6,3 +6,4 @@ export { Table, type Column } from './Table.tsx';
 export { Loading, EmptyState, ErrorState, Async } from './States.tsx';
 export { PageHeader, Card, Json } from './Layout.tsx';
 export { Qr } from './Qr.tsx';
+export { BarChart, type ChartSeries } from './Chart.tsx';
