@@ -1,9 +1,10 @@
+import { useState } from 'react';
 import { api, orgPath } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useOrg } from '../lib/session.tsx';
 import { useQuery } from '../lib/use-query.ts';
 import { formatTime } from '../lib/format.ts';
-import { Badge, Card, ConfirmButton, EmptyState, Json } from '../ui/index.ts';
+import { Badge, Card, ConfirmButton, EmptyState, Json, inputClass } from '../ui/index.ts';
 import { AsyncOrMissing } from '../ui/Unavailable.tsx';
 import { ReasonsTable, type Reason } from './shield-parts.tsx';
 
@@ -61,17 +62,26 @@ function Definitions({ pin }: { pin: Pin }) {
 export function ShieldPins({ manage }: { manage: boolean }) {
   const { t, lang } = useI18n();
   const org = useOrg();
-  const q = useQuery<{ pins: Pin[] }>(orgPath(org.id, '/shield/pins'), { status: 'review' });
+  const [status, setStatus] = useState<'review' | 'rejected'>('review');
+  const q = useQuery<{ pins: Pin[] }>(orgPath(org.id, '/shield/pins'), { status });
   const decide = async (pin: Pin, decision: 'approve' | 'reject') => {
     await api.post(orgPath(org.id, `/shield/pins/${decision}`), { server: pin.server, tool: pin.tool, hash: pin.reviewHash });
     q.reload();
   };
   return (
-    <Card title={t('shield.reviewTitle')}>
+    <Card
+      title={t('shield.reviewTitle')}
+      actions={
+        <select aria-label={t('shield.reviewShow')} className={`${inputClass} w-auto`} value={status} onChange={(e) => setStatus(e.target.value as 'review' | 'rejected')}>
+          <option value="review">{t('shield.reviewWaiting')}</option>
+          <option value="rejected">{t('shield.reviewRejected')}</option>
+        </select>
+      }
+    >
       <AsyncOrMissing q={q}>
         {(d) =>
           d.pins.length === 0 ? (
-            <EmptyState title={t('shield.reviewEmpty')} />
+            <EmptyState title={t(status === 'review' ? 'shield.reviewEmpty' : 'shield.rejectedEmpty')} />
           ) : (
             <ul className="space-y-4" data-testid="shield-review">
               {d.pins.map((p) => (
@@ -81,6 +91,7 @@ export function ShieldPins({ manage }: { manage: boolean }) {
                       {p.server}/{p.tool}
                     </code>
                     <Badge tone={p.review === 'changed' ? 'red' : 'amber'}>{t(p.review === 'changed' ? 'shield.rugPull' : 'shield.flagged')}</Badge>
+                    {p.status === 'rejected' && <Badge tone="red">{t('shield.pin_rejected')}</Badge>}
                     <span className="text-xs text-slate-500">{formatTime(p.changedAt ?? p.firstSeen, lang)}</span>
                   </div>
                   <Definitions pin={p} />
@@ -88,7 +99,7 @@ export function ShieldPins({ manage }: { manage: boolean }) {
                   {manage && (
                     <div className="flex flex-wrap gap-2">
                       <ConfirmButton variant="primary" label={t('shield.approve')} title={t('shield.approveTitle', { tool: `${p.server}/${p.tool}` })} message={t('shield.approveBody')} confirmLabel={t('shield.approve')} onConfirm={() => decide(p, 'approve')} />
-                      <ConfirmButton label={t('shield.reject')} title={t('shield.rejectTitle', { tool: `${p.server}/${p.tool}` })} message={t('shield.rejectBody')} confirmLabel={t('shield.reject')} onConfirm={() => decide(p, 'reject')} />
+                      {p.status === 'quarantined' && <ConfirmButton label={t('shield.reject')} title={t('shield.rejectTitle', { tool: `${p.server}/${p.tool}` })} message={t('shield.rejectBody')} confirmLabel={t('shield.reject')} onConfirm={() => decide(p, 'reject')} />}
                     </div>
                   )}
                 </li>

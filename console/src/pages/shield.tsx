@@ -4,7 +4,7 @@ import { useT } from '../i18n/index.tsx';
 import { useOrg } from '../lib/session.tsx';
 import { can } from '../lib/roles.ts';
 import { useAction } from '../lib/use-query.ts';
-import { Badge, Button, Card, ErrorState, PageHeader, RiskBadge, Select, TextArea, VerdictBadge } from '../ui/index.ts';
+import { Badge, Button, Card, ErrorState, Json, PageHeader, RiskBadge, Select, TextArea, VerdictBadge } from '../ui/index.ts';
 import { ShieldRules } from './shield-rules.tsx';
 import { badgeVerdict, ReasonsTable, SEVERITY_TONE, type Reason } from './shield-parts.tsx';
 import { ShieldPins, ShieldFindings } from './shield-pins.tsx';
@@ -15,6 +15,7 @@ interface Analysis {
   severity: string;
   reasons: Reason[];
   targets: { kind: string; value: string }[];
+  explain?: unknown;
 }
 
 /** The test box: paste a command or SQL, see what Shield would say for this org. Nothing runs. */
@@ -24,10 +25,10 @@ function TestBox() {
   const [kind, setKind] = useState<'command' | 'sql'>('command');
   const [text, setText] = useState('');
   const [result, setResult] = useState<Analysis>();
-  const analyze = useAction((body: Record<string, string>) => api.post<Analysis>(orgPath(org.id, '/shield/analyze'), body));
+  const analyze = useAction((body: Record<string, unknown>) => api.post<Analysis>(orgPath(org.id, '/shield/analyze'), body));
   async function run() {
     setResult(undefined);
-    const r = await analyze.run({ [kind]: text });
+    const r = await analyze.run({ [kind]: text, explain: true });
     if (r) setResult(r);
   }
   return (
@@ -70,6 +71,12 @@ function TestBox() {
                 </code>
               ))}
             </p>
+          )}
+          {result.explain !== undefined && (
+            <details>
+              <summary className="cursor-pointer text-sm">{t('shield.details')}</summary>
+              <Json value={result.explain} />
+            </details>
           )}
         </div>
       )}
