@@ -55,7 +55,7 @@ export class WebUser {
   /** Consent in one go: open, approve, return the redirect (with code, state, iss). */
   async approve(authorizationUrl: string | URL): Promise<URL> {
     const page = await this.openConsent(authorizationUrl);
-    if (page.status !== 200) throw new Error(`consent page: ${page.status} ${page.location ?? page.html.slice(0, 300)}`);
+    if (page.status !== 200) throw new Error(`consent page: ${page.status} ${page.location ?? /<p>(.*?)<\/p>/.exec(page.html)?.[1] ?? page.html.slice(0, 300)}`);
     const r = await this.submitConsent(page.fields, 'approve');
     if (r.status !== 302 || !r.location) throw new Error(`consent answer: ${r.status} ${r.html.slice(0, 300)}`);
     return new URL(r.location);

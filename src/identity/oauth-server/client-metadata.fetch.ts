@@ -24,11 +24,16 @@ export type ClientMetadataFetcher = (url: URL) => Promise<FetchResult>;
  * DNS could answer differently); redirects are refused; size and time are bounded.
  */
 export function createClientMetadataFetcher(opts: MetadataFetchOptions): ClientMetadataFetcher {
+  // Every address the name resolves to must be public (else one private answer could be picked).
   const guardedLookup: LookupFunction = (hostname, options, cb) => {
-    dnsLookup(hostname, { ...options, all: false }, (err, address, family) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      const list = addresses as unknown as { address: string; family: number }[];
       if (err) return cb(err, '', 0);
-      if (!opts.allowPrivateAddresses && isPrivateAddress(address as string)) return cb(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), '', 0);
-      cb(null, address as string, family as number);
+      if (!opts.allowPrivateAddresses && (list.length === 0 || list.some((a) => isPrivateAddress(a.address)))) {
+        return cb(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), '', 0);
+      }
+      if ((options as { all?: boolean }).all) return (cb as unknown as (e: null, a: typeof list) => void)(null, list);
+      cb(null, list[0]!.address, list[0]!.family);
     });
   };
   return (url) =>
@@ -44,7 +49,7 @@ export function createClientMetadataFetcher(opts: MetadataFetchOptions): ClientM
           resolve(r);
         }
       };
-      const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, lookup: guardedLookup, timeout: opts.timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
+      const req = request(url, { method: 'GET', headers: { accept: 'application/json' }, lookup: guardedLookup, agent: false, timeout: opts.timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           return done({ ok: false, message: `the client metadata document answered HTTP ${res.statusCode}${res.statusCode && res.statusCode >= 300 && res.statusCode < 400 ? ' (redirects are not followed)' : ''}` });
