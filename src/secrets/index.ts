@@ -9,6 +9,7 @@ import { createResolver } from './resolver.ts';
 import type { SecretsConfig } from './grants.ts';
 import { createGrantService } from './grants.service.ts';
 import { usageRepo } from './usage.repo.ts';
+import { createCallFiles } from './call-files.ts';
 import { InjectedValues } from './values.ts';
 import { createServerSecrets } from './server-secrets.ts';
 import { createVaultBackend } from './backends/vault.ts';
@@ -34,7 +35,7 @@ export const redactLogLine = (values: InjectedValues) => (line: string): string 
  * The secrets module, wired: key and secret services, backends, grants, the values
  * injected so far (for redaction), the pipeline stage and the server-config resolver.
  */
-export function createSecrets(deps: { store: Store; audit: { append(e: AuditEventInput): Promise<number> }; config: SecretsConfig; masterKey: Buffer | undefined; values?: InjectedValues; env?: NodeJS.ProcessEnv; rand?: Rand; fetch?: typeof fetch }) {
+export function createSecrets(deps: { store: Store; audit: { append(e: AuditEventInput): Promise<number> }; config: SecretsConfig; masterKey: Buffer | undefined; values?: InjectedValues; env?: NodeJS.ProcessEnv; tmpRoot?: string; rand?: Rand; fetch?: typeof fetch }) {
   const env = deps.env ?? process.env;
   const keys = createKeyService({ store: deps.store, audit: deps.audit, masterKey: deps.masterKey, ...(deps.rand ? { rand: deps.rand } : {}) });
   const secrets = createSecretService({ store: deps.store, keys, audit: deps.audit, ...(deps.rand ? { rand: deps.rand } : {}) });
@@ -53,6 +54,7 @@ export function createSecrets(deps: { store: Store; audit: { append(e: AuditEven
   const resolver = createResolver({ secrets, backends: { vault, env: createEnvBackend(env), file: createFileBackend({ roots: deps.config.fileRoots }) } });
   const grants = createGrantService({ store: deps.store, audit: deps.audit, config: deps.config.grants });
   const values = deps.values ?? new InjectedValues();
+  const files = createCallFiles(deps.tmpRoot ? { root: deps.tmpRoot } : {});
   // Uses feed the list's counters and the usage view; older than USES_KEPT_DAYS they are pruned (at most hourly per org).
   const pruned = new Map<string, number>();
   const recordUses = async (orgId: string, uses: Parameters<typeof usageRepo.record>[2]) => {
@@ -65,17 +67,24 @@ export function createSecrets(deps: { store: Store; audit: { append(e: AuditEven
   const server = createServerSecrets({ resolver, values, audit: deps.audit, recordUses });
 
   return {
-    /** Listens for grant changes made on other instances. */
-    start: () => grants.start(),
-    /** Stops listening; a background key rotation still running is resumed by the next rotate. */
-    stop: () => grants.stop(),
+    /** Listens for grant changes made on other instances; removes credential files left by dead processes. */
+    async start() {
+      await grants.start();
+      await files.sweep();
+    },
+    /** Stops listening and removes this process's credential files; a background key rotation still running is resumed by the next rotate. */
+    async stop() {
+      await grants.stop();
+      await files.dispose();
+    },
+    files,
     keys,
     secrets,
     resolver,
     grants,
     values,
     /** The pipeline stage (order.ts: innermost, just before forward). */
-    stage: (opts: { tmpRoot?: string } = {}): Stage => createInjectSecretsStage({ resolver, grants, values, audit: deps.audit, recordUses, ...opts }),
+    stage: (): Stage => createInjectSecretsStage({ resolver, grants, values, audit: deps.audit, recordUses, files }),
     /** Can a stored name be resolved now (its value dropped)? Audited; only the outcome and a reason come back. */
     async check(orgId: string, name: string, actor: { type: 'user' | 'agent' | 'system'; id: string }) {
       const meta = await secrets.get(orgId, name);

@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Stage } from '../types.ts';
 import type { AuditEventInput } from '../../audit/audit.writer.ts';
 import type { JsonRpcResponse } from '../../gateway/jsonrpc.ts';
@@ -11,6 +8,7 @@ import type { Resolver } from '../../secrets/resolver.ts';
 import type { GrantService } from '../../secrets/grants.service.ts';
 import type { UseRow } from '../../secrets/usage.repo.ts';
 import type { InjectedValues } from '../../secrets/values.ts';
+import type { CallFiles } from '../../secrets/call-files.ts';
 
 export interface InjectSecretsDeps {
   resolver: Pick<Resolver, 'resolve'>;
@@ -19,8 +17,8 @@ export interface InjectSecretsDeps {
   recordUses?: (orgId: string, uses: Omit<UseRow, 'used_at'>[]) => Promise<void>;
   values: InjectedValues;
   audit: { append(e: AuditEventInput): Promise<number> };
-  /** Where private per-call folders for `{{secretfile:…}}` are made (the OS temp dir by default). */
-  tmpRoot?: string;
+  /** Private per-call folders for `{{secretfile:…}}` (src/secrets/call-files.ts). */
+  files: Pick<CallFiles, 'write' | 'remove'>;
 }
 
 /**
@@ -57,7 +55,7 @@ export function createInjectSecretsStage(deps: InjectSecretsDeps): Stage {
       }
 
       for (const [name, v] of values) deps.values.addForOrg(orgId, name, v.value);
-      const files = wanted.some((p) => p.kind === 'secretfile') ? await writeFiles(wanted, values, deps.tmpRoot) : undefined;
+      const files = wanted.some((p) => p.kind === 'secretfile') ? await deps.files.write(wanted.filter((p) => p.kind === 'secretfile').map((p) => [p.name, values.get(p.name)!.value])) : undefined;
       const used = wanted.map((p: Placeholder) => ({ name: p.name, method: p.kind === 'secret' ? ('argument' as const) : ('file' as const), version: values.get(p.name)!.version }));
       ctx.decision.secrets = { injected: used.map(({ name, method }) => ({ name, method })) };
       const original = ctx.arguments;
@@ -71,28 +69,11 @@ export function createInjectSecretsStage(deps: InjectSecretsDeps): Stage {
         return redactResponse(await redactErrors(next, deps, orgId), deps, orgId);
       } finally {
         ctx.arguments = original;
-        if (files) await rm(files.dir, { recursive: true, force: true });
+        // The call is over (answered, failed, timed out or cancelled): its files go now, not with the session.
+        if (files) await deps.files.remove(files.dir);
       }
     },
   };
-}
-
-async function writeFiles(wanted: Placeholder[], values: Map<string, { value: string }>, root = tmpdir()) {
-  // mkdtemp creates the folder with mode 0700: only FlowLink's user can list or open it.
-  const dir = await mkdtemp(join(root, 'flowlink-secret-'));
-  const paths = new Map<string, string>();
-  try {
-    for (const p of wanted) {
-      if (p.kind !== 'secretfile' || paths.has(p.name)) continue;
-      const path = join(dir, p.name);
-      await writeFile(path, values.get(p.name)!.value, { mode: 0o600, flag: 'wx' });
-      paths.set(p.name, path);
-    }
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return { dir, paths };
 }
 
 /** Runs the rest of the pipeline; a thrown error comes back with any injected value taken out of its message and data. */
