@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from './args.ts';
 import { print } from './args.ts';
 import { resolveConfig, openConfiguredStore } from './context.ts';
@@ -7,6 +7,7 @@ import { createFlowLink } from '../app.ts';
 import { createLogger } from '../lib/logger.ts';
 import { InjectedValues, redactLogLine } from '../secrets/index.ts';
 import { DEFAULT_ORG } from '../identity/agents.service.ts';
+import { ensureDemoAdmin } from './demo-admin.ts';
 
 const DEMO_AGENT = 'demo-agent';
 
@@ -37,6 +38,7 @@ store in --data (default ./.flowlink).`,
     const fl = await createFlowLink({ config: cfg, baseDir: loaded.baseDir, store, logger, dataDir, configFile: loaded.file, demo: loaded.demo, secretValues });
     const org = await fl.agents.ensureOrg(DEFAULT_ORG);
     let demoToken: string | undefined;
+    let demoAdmin: { email: string; password: string } | undefined;
     if (loaded.demo) {
       const tokenFile = resolve(values.data ? resolve(io.cwd, values.data as string) : resolve(loaded.baseDir, cfg.store.data), 'demo-agent-token');
       demoToken = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined;
@@ -47,6 +49,8 @@ store in --data (default ./.flowlink).`,
         demoToken = (await fl.agents.create(org.id, name, { labels: { demo: 'true' } })).token;
         writeFileSync(tokenFile, demoToken + '\n', { mode: 0o600 });
       }
+      // A console sign-in for the demo (docs/console.md): an owner of the default org.
+      demoAdmin = await ensureDemoAdmin(store, org.id, dirname(tokenFile));
     }
     if (cfg.anonymous.enabled) logger.warn({ agent: cfg.anonymous.agent }, 'anonymous access is ON: loopback clients without a token act as this agent');
     const address = await fl.app.listen({ host: cfg.listen.host, port: cfg.listen.port });
@@ -59,7 +63,9 @@ store in --data (default ./.flowlink).`,
       `  MCP, one server:    ${base}/mcp/<server>   servers: ${fl.registry.names().join(', ') || '(none configured)'}`,
       `  WebSocket:          ${base.replace(/^http/, 'ws')}/ws/mcp   (subprotocol "mcp")`,
       `  Health, metrics:    ${base}/healthz   ${base}/metrics`,
+      `  Console:            ${base}/console/`,
     ];
+    if (demoAdmin) lines.push(`  Console sign-in:    ${demoAdmin.email}   password: ${demoAdmin.password}`);
     if (demoToken) {
       lines.push(`  Demo agent token:   ${demoToken}`);
       lines.push('', 'Connect Claude Code:', `  claude mcp add --transport http flowlink ${base}/mcp --header "Authorization: Bearer ${demoToken}"`);
