@@ -5,7 +5,7 @@ import { auditRepo } from '../audit/audit.repo.ts';
 import { AuditCatalog, isAuditKind } from '../audit/catalog.ts';
 import { checkpointRepo } from '../audit/checkpoint.repo.ts';
 import { compileFilter } from './filter.ts';
-import { siemRepo } from './siem.repo.ts';
+import { siemRepo, type CursorRow } from './siem.repo.ts';
 import { SinkError, type SiemEvent, type SiemSink } from './siem.types.ts';
 
 export interface DeliveryOptions {
@@ -65,12 +65,26 @@ export function createSiemDelivery(opts: DeliveryOptions) {
   let running: Promise<number> | undefined;
   let stopped = false;
 
+  const renewedAt = new Map<string, number>();
+  async function keepLease(sinkId: string, force = false): Promise<boolean> {
+    if (!force && now() - (renewedAt.get(sinkId) ?? 0) < leaseMs / 3) return true;
+    const ok = await siemRepo.lease(store, sinkId, holder, leaseMs);
+    if (ok) renewedAt.set(sinkId, now());
+    else {
+      renewedAt.delete(sinkId);
+      held.delete(sinkId);
+    }
+    return ok;
+  }
+
   /** Delivers one org's backlog to one sink; returns events sent, or false when the sink failed. */
-  async function deliverOrg(sink: SiemSink, orgId: string, headSeq: number): Promise<number | false> {
+  async function deliverOrg(sink: SiemSink, orgId: string, headSeq: number, known: CursorRow | undefined): Promise<number | false> {
     const key = `${sink.id}\u0000${orgId}`;
+    // Nothing new: no write, so idle passes cost one read per sink.
+    if (known && known.last_seq >= headSeq) return 0;
     if ((retryAt.get(key) ?? 0) > now()) return 0;
     const wanted = filters.get(sink.id)!;
-    let { last_seq, attempts } = await siemRepo.cursor(store, sink.id, orgId);
+    let { last_seq, attempts } = known ?? (await siemRepo.cursor(store, sink.id, orgId));
     let sent = 0;
     while (last_seq < headSeq && !stopped) {
       const rows = await auditRepo.events(store, orgId, last_seq + 1, sink.batchSize ?? opts.batch ?? 100);
@@ -96,6 +110,8 @@ export function createSiemDelivery(opts: DeliveryOptions) {
       await siemRepo.advance(store, sink.id, orgId, last_seq, chosen.length);
       sent += chosen.length;
       if (chosen.length) opts.onSent?.(sink.id, chosen.length);
+      // A long backlog keeps the lease fresh; an instance that lost it stops sending.
+      if (!(await keepLease(sink.id))) break;
     }
     return sent;
   }
@@ -105,15 +121,13 @@ export function createSiemDelivery(opts: DeliveryOptions) {
     const heads = await checkpointRepo.heads(store);
     for (const sink of opts.sinks) {
       if (stopped) break;
-      if (!(await siemRepo.lease(store, sink.id, holder, leaseMs))) {
-        held.delete(sink.id);
-        continue;
-      }
+      if (!(await keepLease(sink.id, true))) continue;
       held.add(sink.id);
+      const cursors = await siemRepo.cursorsOfSink(store, sink.id);
       for (const h of heads) {
-        const r = await deliverOrg(sink, h.org_id, Number(h.seq));
+        const r = await deliverOrg(sink, h.org_id, Number(h.seq), cursors.get(h.org_id));
         // A sink that failed for one org is most likely down for all: try again next pass.
-        if (r === false) break;
+        if (r === false || !held.has(sink.id)) break;
         sent += r;
       }
     }

@@ -32,6 +32,10 @@ export const siemRepo = {
     await q.query('INSERT INTO siem_cursors (sink_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [sinkId, orgId]);
     return toCursor((await q.query<RawCursor>('SELECT * FROM siem_cursors WHERE sink_id = $1 AND org_id = $2', [sinkId, orgId]))[0]!);
   },
+  /** Every org's cursor of one sink (the delivery loop's view; installation-level, not for an org's API). */
+  async cursorsOfSink(q: Queryable, sinkId: string): Promise<Map<string, CursorRow>> {
+    return new Map((await q.query<RawCursor>('SELECT * FROM siem_cursors WHERE sink_id = $1', [sinkId])).map((r) => [r.org_id, toCursor(r)]));
+  },
   /** Moves the cursor forward (never back: a stale instance cannot rewind it). */
   async advance(q: Queryable, sinkId: string, orgId: string, seq: number, sent: number): Promise<void> {
     await q.query(

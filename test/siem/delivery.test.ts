@@ -69,3 +69,38 @@ test('the fake rejects a bad signature', async () => {
     await hook.close();
   }
 });
+
+test('postgres: two instances share a sink through its lease: one delivers at a time, the other takes over when the lease runs out', async () => {
+  const store = await backends[1]![1]();
+  try {
+    const org = await makeOrg(store, 'lease');
+    const writer = createAuditWriter({ store });
+    for (let i = 0; i < 25; i++) await writer.append({ orgId: org, kind: 'gateway.stopped', actor: { type: 'system', id: null }, outcome: 'success', data: { signal: `S${i}` } });
+    const got: { holder: string; seq: number }[] = [];
+    // An in-process sink (the SiemSink interface itself), recording which instance sent what.
+    const sinkFor = (holder: string) => ({ id: 'shared', batchSize: 5, async send(events: readonly { seq: number }[]) { for (const e of events) got.push({ holder, seq: e.seq }); } });
+    const a = createSiemDelivery({ store, sinks: [sinkFor('a')], holder: 'inst-a', leaseMs: 60_000 });
+    const b = createSiemDelivery({ store, sinks: [sinkFor('b')], holder: 'inst-b', leaseMs: 60_000 });
+    await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()]);
+    assert.equal(got.length, 25, 'each event once');
+    assert.equal(new Set(got.map((g) => g.holder)).size, 1, 'one instance delivered');
+    const first = got[0]!.holder;
+    assert.deepEqual(got.map((g) => g.seq), Array.from({ length: 25 }, (_, i) => i + 1));
+
+    for (let i = 0; i < 5; i++) await writer.append({ orgId: org, kind: 'gateway.stopped', actor: { type: 'system', id: null }, outcome: 'success', data: { signal: `T${i}` } });
+    const [other, holderId] = first === 'a' ? [b, 'inst-a'] : [a, 'inst-b'];
+    await other.runOnce();
+    assert.equal(got.length, 25, 'the lease is held: the other instance sends nothing');
+    await store.query("UPDATE siem_leases SET expires_at = now() - interval '1 second' WHERE holder = $1", [holderId]);
+    await other.runOnce();
+    assert.equal(got.length, 30);
+    assert.notEqual(got.at(-1)!.holder, first, 'taken over after the lease ran out');
+    assert.deepEqual(got.slice(25).map((g) => g.seq), [26, 27, 28, 29, 30]);
+    await a.stop();
+    await b.stop();
+    assert.deepEqual(await store.query('SELECT * FROM siem_leases'), [], 'stopping gives the leases back');
+    await writer.close();
+  } finally {
+    await store.close();
+  }
+});

@@ -93,8 +93,15 @@ test('the fake HEC refuses a wrong token with code 4 and FlowLink reports it as 
     assert.match(err.message, /^splunk-hec splunk: HTTP 403, HEC code 4: invalid token$/);
     assert.doesNotMatch(err.message, /wrong-token/);
     assert.deepEqual(hec.answers, [4]);
+    for (const base of [hec.url, `${hec.url}/`, `${hec.url}/services/collector`, `${hec.url}/services/collector/event`]) {
+      const ok = createHecSink({ id: 'splunk', url: base, token: 'right-token' });
+      assert.equal(ok.target, `${hec.url}/services/collector/event`, base);
+      await ok.send([ev('agent.created', { agent_id: 'a', name: 'n' })]);
+    }
+    assert.deepEqual(hec.answers, [4, 0, 0, 0, 0]);
     const noAuth = await fetch(`${hec.url}/services/collector/event`, { method: 'POST', body: '{"event":"x"}' });
     assert.deepEqual([noAuth.status, await noAuth.json()], [401, { text: 'Token is required', code: 2 }]);
+    assert.equal(hec.answers.at(-1), 2);
     const blank = await fetch(`${hec.url}/services/collector/event`, { method: 'POST', headers: { authorization: 'Splunk right-token' }, body: '{"time":1}' });
     assert.deepEqual([blank.status, ((await blank.json()) as { code: number }).code], [400, 12]);
 

@@ -91,6 +91,20 @@ test('a Splunk HEC sink down across a FlowLink restart (two instances after it) 
     assert.equal(sinks[0]!.delivered_total, 45);
     assert.equal(sinks[0]!.target, `${hec.url}/services/collector/event`);
     assert.doesNotMatch(text, new RegExp(TOKEN));
+    const run = async (args: string[]) => {
+      const o = new PassThrough();
+      let t = '';
+      o.on('data', (d) => (t += d));
+      const c = await main(args, { stdin: new PassThrough(), stdout: o, stderr: new PassThrough(), env: { PATH: process.env.PATH }, cwd: dir });
+      return { c, t };
+    };
+    const tableOut = await run(['audit', 'sinks', '--config', file]);
+    assert.equal(tableOut.c, 0);
+    assert.match(tableOut.t, /^SINK\s+TYPE\s+TARGET\s+STATE\s+DELIVERED\s+LAG/);
+    assert.match(tableOut.t, /\nsplunk\s+splunk-hec\s+http:\/\/127\.0\.0\.1:\d+\/services\/collector\/event\s+ok\s+45\s+0\s/);
+    const help = await run(['audit', 'sinks', '--help']);
+    assert.equal(help.c, 0);
+    assert.match(help.t, /flowlink audit sinks \[--json\]/);
   } finally {
     for (const r of rigs) await r.close();
     await hec.close();

@@ -13,7 +13,8 @@ export const HEC_PATH = '/services/collector/event';
  * counts as delivered (turn ACK off on the token, or HEC answers code 10).
  */
 export function createHecSink(o: SinkBase & { url: string; token: Credential; format?: JsonFormat; index?: string | undefined; source?: string; sourcetype?: string; host?: string }): SiemSink {
-  const url = withPath(o.url, HEC_PATH);
+  // A URL given as …/services/collector (HEC's other spelling) gets /event, anything else the whole path.
+  const url = /\/services\/collector\/?$/.test(new URL(o.url).pathname) ? withPath(o.url, '/event') : withPath(o.url, HEC_PATH);
   const opts = { format: o.format ?? 'flowlink', host: o.host ?? hostname(), source: o.source ?? 'flowlink', sourcetype: o.sourcetype ?? 'flowlink:audit', index: o.index } as const;
   return {
     id: o.id,
