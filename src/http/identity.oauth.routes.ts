@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../identity/accounts.service.ts';
 import type { OAuthService } from '../identity/oauth/oauth.service.ts';
 import type { IdentityRow } from '../identity/oauth/oauth.repo.ts';
-import { FlowLinkError } from '../lib/errors.ts';
+import { FlowLinkError, isFlowLinkError } from '../lib/errors.ts';
 import { clientInfo, route, who, S, SESSION_COOKIE, type Kit } from './identity.kit.ts';
 
 /** The browser's half of a flow's state: httpOnly, sent only to the callback. */
@@ -41,7 +41,16 @@ export function registerOAuthRoutes(api: FastifyInstance, deps: { oauth: OAuthSe
     async handler(req, reply) {
       const p = (req.params as { provider: string }).provider;
       if (!oauth.has(p)) return reply.redirect('/#/signin?error=provider_unknown', 302);
-      const { url, nonce } = await oauth.start(p, { purpose: 'sign-in', inviteToken: (req.query as { invite?: string }).invite });
+      let started;
+      try {
+        started = await oauth.start(p, { purpose: 'sign-in', inviteToken: (req.query as { invite?: string }).invite }, clientInfo(req));
+      } catch (err) {
+        // A browser navigation: the answer is a page of the console, never JSON.
+        const code = isFlowLinkError(err) && (err.code === 'rate_limited' || err.code === 'invalid_token') ? (err.code === 'rate_limited' ? 'rate_limited' : 'invite_invalid') : undefined;
+        if (!code) throw err;
+        return reply.redirect(`/#/signin?error=${code}`, 302);
+      }
+      const { url, nonce } = started;
       setNonce(req, reply, nonce);
       return reply.redirect(url, 302);
     },
@@ -80,7 +89,7 @@ export function registerOAuthRoutes(api: FastifyInstance, deps: { oauth: OAuthSe
     async handler(req, reply) {
       const p = (req.params as { provider: string }).provider;
       if (!oauth.has(p)) throw new FlowLinkError('not_found', `the sign-in provider "${p}" is not enabled`);
-      const { url, nonce } = await oauth.start(p, { purpose: 'link', user: who.user(req), session: who.session(req) });
+      const { url, nonce } = await oauth.start(p, { purpose: 'link', user: who.user(req), session: who.session(req) }, clientInfo(req));
       setNonce(req, reply, nonce);
       return { authorizationUrl: url };
     },

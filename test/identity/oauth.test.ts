@@ -246,6 +246,13 @@ for (const [name, open] of backends) {
     assert.deepEqual(me.orgs.map((o: { id: string; role: string }) => [o.id, o.role]), [[orgId, 'viewer']]);
   });
 
+  test(`${name}: flows started from one address are limited (each one stores a row before anyone is known)`, async () => {
+    const ip = `10.70.${Math.floor(Math.random() * 250)}.1`;
+    for (let i = 0; i < 30; i++) assert.notEqual(location(await new Browser(api, ip).req('GET', '/api/v1/auth/oauth/github/start')), '/#/signin?error=rate_limited');
+    assert.equal(location(await new Browser(api, ip).req('GET', '/api/v1/auth/oauth/github/start')), '/#/signin?error=rate_limited');
+    assert.match(location(await new Browser(api, '10.71.0.1').req('GET', '/api/v1/auth/oauth/github/start')), /^http/, 'another address is not affected');
+  });
+
   test(`${name}: a refusal at the provider, and an unknown provider, end on the sign-in page with a code`, async () => {
     fake.deny = true;
     try {

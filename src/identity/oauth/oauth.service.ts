@@ -5,7 +5,7 @@ import { randomId, randomToken, safeEqual, sha256Hex } from '../../lib/secure-co
 import { generateCodeVerifier } from 'arctic';
 import type { AuditEventInput } from '../../audit/audit.writer.ts';
 import type { AccountService, ClientInfo, IssuedSession } from '../accounts.service.ts';
-import { usersRepo, type SessionRow, type UserRow } from '../accounts.repo.ts';
+import { usersRepo, throttleRepo, type SessionRow, type UserRow } from '../accounts.repo.ts';
 import { membersRepo, invitesRepo } from '../orgs.repo.ts';
 import { normalizeEmail } from '../passwords.ts';
 import { DEFAULT_ORG } from '../agents.service.ts';
@@ -14,6 +14,8 @@ import { identitiesRepo, statesRepo, type IdentityRow, type StateRow, type FlowP
 
 /** How long a started flow may take (the provider's pages included). */
 export const STATE_TTL_MS = 10 * 60_000;
+/** Started flows per client address per window (each one stores a row before anyone is known). */
+export const STARTS = { perAddress: 30, windowS: 15 * 60, lockS: 15 * 60 };
 
 /**
  * Stable reasons a callback can fail with; the console shows them (`/#/signin?error=<code>`).
@@ -30,6 +32,7 @@ export const OAUTH_ERRORS = {
   invite_invalid: 'the invite is not valid for this address (expired, used, revoked, or sent to another address)',
   identity_in_use: 'this provider account is already linked to another FlowLink account',
   session_expired: 'sign in again to link a provider (the session that started it has ended)',
+  rate_limited: 'too many sign-in attempts from this address; try again later',
   internal: 'sign-in failed because of an internal error',
 } as const;
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS;
@@ -129,9 +132,12 @@ export function createOAuthService(deps: OAuthServiceDeps) {
      * Starts a flow: returns the provider URL and the browser nonce (set as an httpOnly
      * cookie by the route). `link` flows belong to a signed-in user and their session.
      */
-    async start(provider: ProviderId, input: { purpose: 'sign-in'; inviteToken?: string | undefined } | { purpose: 'link'; user: UserRow; session: SessionRow }): Promise<{ url: string; nonce: string }> {
+    async start(provider: ProviderId, input: { purpose: 'sign-in'; inviteToken?: string | undefined } | { purpose: 'link'; user: UserRow; session: SessionRow }, client: ClientInfo): Promise<{ url: string; nonce: string }> {
       const p = byId.get(provider);
       if (!p) throw new FlowLinkError('not_found', `the sign-in provider "${provider}" is not enabled`);
+      const key = `oauth-start:${client.ip}`;
+      if (await throttleRepo.lockedUntil(store, [key])) throw new FlowLinkError('rate_limited', OAUTH_ERRORS.rate_limited);
+      await throttleRepo.fail(store, key, STARTS.perAddress, STARTS.windowS, STARTS.lockS);
       const state = randomToken('fl_state');
       const nonce = randomToken('fl_oauth');
       const codeVerifier = generateCodeVerifier();
