@@ -114,7 +114,14 @@ export function auditRoutes(deps: AuditRoutesDeps) {
     }
   }
 
+  // Open live streams, ended when the server closes (they would otherwise hold the shutdown).
+  const streams = new Set<(reason: string) => void>();
+
   return (api: FastifyInstance) => {
+    api.addHook('preClose', (done) => {
+      for (const end of [...streams]) end('server shutting down');
+      done();
+    });
     route(api, {
       method: 'GET', url: '/v1/orgs/:orgId/history', auth: { kind: 'org', perm: 'history.read' }, tags: ['history'], summary: 'Search recorded tool calls, newest first (cursor: pass nextCursor back)',
       schema: { params: orgParams, querystring: S.obj({ ...historyQuery, cursor, limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE } }) },
@@ -281,7 +288,9 @@ export function auditRoutes(deps: AuditRoutesDeps) {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
         let closed = false;
         let replaying = true;
-        let lastSeq = /^[0-9]{1,15}$/.test(lastId) ? Number(lastId) : 0;
+        // A reconnecting EventSource sends the last id it saw (0 included): replay from there.
+        const resume = /^[0-9]{1,15}$/.test(lastId);
+        let lastSeq = resume ? Number(lastId) : 0;
         const held: LiveCall[] = [];
         const send = (c: LiveCall) => {
           if (closed || c.seq <= lastSeq) return;
@@ -305,14 +314,16 @@ export function auditRoutes(deps: AuditRoutesDeps) {
         }
         function cleanup() {
           closed = true;
+          streams.delete(end);
           off();
           clearInterval(beat);
           clearInterval(check);
         }
         req.raw.on('close', cleanup);
+        streams.add(end);
         res.write(`retry: 3000\n: connected\n\n`);
         try {
-          if (lastSeq > 0) for (const c of await live.since(orgId, lastSeq)) send(c);
+          if (resume) for (const c of await live.since(orgId, lastSeq)) send(c);
         } finally {
           replaying = false;
           held.sort((a, b) => a.seq - b.seq).forEach(send);
