@@ -78,6 +78,7 @@ async function main() {
   for (const [title, file, fn] of [
     ['Hooks', 'hooks.bench.ts', 'runHooksBench'],
     ['Approvals', 'approvals.bench.ts', 'runApprovalsBench'],
+    ['Console', 'console.ts', 'runConsoleBench'],
   ] as const) {
     log(`${title.toLowerCase()} bench…`);
     const path = fileURLToPath(new URL(`./${file}`, import.meta.url));

@@ -141,6 +141,8 @@ export function Shell() {
   const { t, useUser } = useI18n();
   useEffect(() => useUser(me?.user.id), [me?.user.id, useUser]);
   const found = find(path);
+  // Fetch the page's code while the session is still being checked.
+  if (found) void found.page.component.preload();
 
   if (status === 'loading') return <Loading />;
   if (found?.page.public) {

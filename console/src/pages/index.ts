@@ -1,4 +1,4 @@
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { lazy, type PageComponent } from '../lib/lazy-page.ts';
 import type { Permission } from '../lib/roles.ts';
 
 /**
@@ -14,7 +14,7 @@ import type { Permission } from '../lib/roles.ts';
  */
 export interface PageDef {
   path: string;
-  component: LazyExoticComponent<ComponentType>;
+  component: PageComponent;
   nav?: string;
   section?: 'monitor' | 'govern' | 'connect' | 'settings';
   perm?: Permission;
