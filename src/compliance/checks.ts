@@ -66,7 +66,7 @@ const SPECS: Record<CheckId, Spec> = {
     run: (f) => {
       const c = f.audit.chain;
       if (!c) return { status: 'not_applicable', summary: T('Verification was not run for this report', 'Проверка не выполнялась для этого отчёта'), evidence: { verified: false } };
-      if (c.ok) return { status: 'pass', summary: T(`${c.records} records verified, no problems`, `Проверено записей: ${c.records}, нарушений нет`), evidence: { records: c.records, head_seq: f.audit.head?.seq ?? 0 } };
+      if (c.ok) return { status: 'pass', summary: T(`${c.records} records verified, no problems`, `Проверено записей: ${c.records}, нарушений нет`), evidence: { records: c.records, begins_at: c.beginsAt, head_seq: f.audit.head?.seq ?? 0 } };
       const first = c.problems[0];
       return {
         status: 'fail',

@@ -17,6 +17,8 @@ import { renderHtml } from './render/html.ts';
 import type { PdfEngine } from './render/pdf.ts';
 import type { ComplianceConfig } from './compliance.config.ts';
 import { startSchedule } from './schedule.ts';
+import { scheduleRepo } from './schedule.repo.ts';
+import { randomId } from '../lib/secure-compare.ts';
 
 export type ReportFormat = 'html' | 'pdf' | 'json';
 export interface Rendered {
@@ -25,6 +27,8 @@ export interface Rendered {
   filename: string;
 }
 
+/** Names this process in scheduled_runs. */
+const INSTANCE = `${process.pid}-${randomId()}`;
 const CONTENT_TYPE: Record<ReportFormat, string> = { html: 'text/html; charset=utf-8', pdf: 'application/pdf', json: 'application/json; charset=utf-8' };
 
 /** "all" or one standard id, as the CLI and API take it. */
@@ -98,7 +102,10 @@ export function createComplianceService(deps: { facts: FactsDeps; pdf: PdfEngine
     /** Starts the `compliance.schedule`, when one is configured. */
     schedule(cfg: ComplianceConfig | undefined, baseDir: string) {
       if (!cfg?.schedule) return undefined;
-      return startSchedule(cfg.schedule, async () => void (await writeScheduled(cfg, baseDir)), { onError: (err) => deps.logger?.error({ err: (err as Error).message }, 'scheduled compliance report failed') });
+      return startSchedule(cfg.schedule, async () => void (await writeScheduled(cfg, baseDir)), {
+        onError: (err) => deps.logger?.error({ err: (err as Error).message }, 'scheduled compliance report failed'),
+        claim: (slot) => scheduleRepo.claim(deps.facts.store, 'compliance-report', slot, INSTANCE),
+      });
     },
   };
 }

@@ -97,7 +97,7 @@ export async function gatherFacts(deps: FactsDeps, orgId: string, opts: { verify
   let chain: ComplianceFacts['audit']['chain'] = null;
   if (opts.verifyChain !== false) {
     const r = await verifyStoredLog(store, { orgId, maxProblems: 20 });
-    chain = { ok: r.ok, records: r.records, problems: r.problems.slice(0, 20).map((p) => ({ seq: p.seq, kind: p.kind })) };
+    chain = { ok: r.ok, records: r.records, beginsAt: r.beginsAt, problems: r.problems.slice(0, 20).map((p) => ({ seq: p.seq, kind: p.kind })) };
   }
   const appr = config.approvals;
   const policy = deps.policy();

@@ -58,7 +58,7 @@ export interface ComplianceFacts {
   audit: {
     head: { seq: number; hash: string } | null;
     /** null when verification was not run (the report was asked for without it). */
-    chain: { ok: boolean; records: number; problems: { seq: number; kind: string }[] } | null;
+    chain: { ok: boolean; records: number; beginsAt: number; problems: { seq: number; kind: string }[] } | null;
     checkpoint: { seq: number; hash: string; ts: string; key_id: string } | null;
   };
   shield: {

@@ -50,8 +50,12 @@ export function nextRun(s: Schedule, from: number): number {
   throw new Error('the schedule never fires');
 }
 
-/** Runs `job` at every time the schedule names, until stopped; a failing run is logged and the next one still comes. */
-export function startSchedule(spec: string, job: () => Promise<void>, opts: { now?: () => number; onError?: (err: unknown) => void } = {}) {
+/**
+ * Runs `job` at every time the schedule names, until stopped; a failing run is logged and
+ * the next one still comes. `claim(slot)` decides whether this instance runs a slot (so
+ * instances sharing a database run each slot once); without it every slot runs.
+ */
+export function startSchedule(spec: string, job: () => Promise<void>, opts: { now?: () => number; onError?: (err: unknown) => void; claim?: (slot: Date) => Promise<boolean> } = {}) {
   const s = parseSchedule(spec);
   const now = opts.now ?? Date.now;
   let timer: NodeJS.Timeout | undefined;
@@ -59,14 +63,17 @@ export function startSchedule(spec: string, job: () => Promise<void>, opts: { no
   let stopped = false;
   const arm = () => {
     if (stopped) return;
+    const slot = nextRun(s, now());
     timer = setTimeout(() => {
-      running = job()
+      running = (async () => {
+        if (!opts.claim || (await opts.claim(new Date(slot)))) await job();
+      })()
         .catch((err) => opts.onError?.(err))
         .finally(() => {
           running = undefined;
           arm();
         });
-    }, Math.max(1000, nextRun(s, now()) - now()));
+    }, Math.max(1000, slot - now()));
     timer.unref();
   };
   arm();

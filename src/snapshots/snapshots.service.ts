@@ -16,6 +16,7 @@ import { snapshotsRepo } from './snapshots.repo.ts';
 import { diffSnapshots, type SnapshotDiff } from './diff.ts';
 import { SNAPSHOT_REASONS, type Snapshot, type SnapshotMeta, type SnapshotReason } from './snapshots.types.ts';
 import { startSchedule } from '../compliance/schedule.ts';
+import { scheduleRepo } from '../compliance/schedule.repo.ts';
 
 export interface SnapshotServiceDeps extends CaptureDeps {
   store: Store;
@@ -28,6 +29,8 @@ export interface SnapshotServiceDeps extends CaptureDeps {
 }
 
 const MAX_REF = 256;
+/** Names this process in scheduled_runs. */
+const INSTANCE = `${process.pid}-${randomId()}`;
 const ID = /^snap_[A-Za-z0-9_-]{1,60}$/;
 
 function checkId(id: string): string {
@@ -111,7 +114,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
             if (org) await capture(org.id, 'schedule', spec, 'system:snapshot-schedule');
           }
         },
-        { onError: (err) => deps.logger?.error({ err: (err as Error).message }, 'scheduled snapshot failed') },
+        { onError: (err) => deps.logger?.error({ err: (err as Error).message }, 'scheduled snapshot failed'), claim: (slot) => scheduleRepo.claim(store, 'snapshots', slot, INSTANCE) },
       );
     },
   };

@@ -21,7 +21,7 @@ function facts(over: Partial<ComplianceFacts> = {}): ComplianceFacts {
     now: NOW,
     org: { id: 'org_a', name: 'acme', requireMfa: true },
     members: [{ userId: 'u1', role: 'owner', totp: true }],
-    audit: { head: { seq: 10, hash: 'a'.repeat(64) }, chain: { ok: true, records: 10, problems: [] }, checkpoint: { seq: 10, hash: 'a'.repeat(64), ts: daysAgo(0), key_id: 'ak_1' } },
+    audit: { head: { seq: 10, hash: 'a'.repeat(64) }, chain: { ok: true, records: 10, beginsAt: 1, problems: [] }, checkpoint: { seq: 10, hash: 'a'.repeat(64), ts: daysAgo(0), key_id: 'ak_1' } },
     shield: { enabled: true, thresholds: { approve: 40, block: 80 }, highRiskRules: 50, disabledHighRisk: [], downgradedHighRisk: [] },
     pins: { total: 3, quarantined: 0, servers: ['db'] },
     servers: [serverFacts('db', { command: 'x', args: [], env: { PGPASSWORD: '{{secret:DB}}' }, mode: 'shared', labels: { env: 'prod' }, timeout: 1000 } as never)],
@@ -68,7 +68,7 @@ test('2FA not enforced and a member without 2FA: fail and partial, with user ids
 });
 
 test('a broken chain fails and names the first problem; a stale checkpoint is partial', () => {
-  const c = runChecks(facts({ audit: { head: { seq: 10, hash: 'b'.repeat(64) }, chain: { ok: false, records: 10, problems: [{ seq: 4, kind: 'edited' }] }, checkpoint: { seq: 8, hash: 'c'.repeat(64), ts: daysAgo(3), key_id: 'ak_1' } } }), ['audit.chain', 'audit.checkpoint']);
+  const c = runChecks(facts({ audit: { head: { seq: 10, hash: 'b'.repeat(64) }, chain: { ok: false, records: 10, beginsAt: 1, problems: [{ seq: 4, kind: 'edited' }] }, checkpoint: { seq: 8, hash: 'c'.repeat(64), ts: daysAgo(3), key_id: 'ak_1' } } }), ['audit.chain', 'audit.checkpoint']);
   assert.equal(c['audit.chain']!.status, 'fail');
   assert.equal(c['audit.chain']!.evidence.first_seq, 4);
   assert.match(c['audit.chain']!.summary.en, /seq 4 \(edited\)/);
