@@ -23,6 +23,8 @@ export interface RouteEntry {
   query?: (a: OrgFixture) => string;
   /** Streams or heavy work (SSE, PDF): only tried where it must be refused at once (A's org). */
   crossOnly?: true;
+  /** Refusal is required even without A's org or object in the path (A's org is in the query). */
+  mustRefuse?: true;
 }
 
 const org = (e: Omit<RouteEntry, 'kind'> = {}): RouteEntry => ({ kind: 'org', ...e });
@@ -92,7 +94,7 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /api/v1/me/identities': user(),
   'POST /api/v1/me/identities/:provider/link': user(),
   'DELETE /api/v1/me/identities/:identityId': user(),
-  'GET /api/v1/approvals/stream': user({ query: (a) => `?orgId=${a.orgId}`, crossOnly: true }),
+  'GET /api/v1/approvals/stream': user({ query: (a) => `?orgId=${a.orgId}`, crossOnly: true, mustRefuse: true }),
 
   // Organizations, members, invites, API keys.
   'GET /api/v1/orgs': user(),
