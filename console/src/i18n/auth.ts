@@ -43,6 +43,7 @@ export default {
     oauth_email_unverified: 'The provider account has no verified email address.',
     oauth_signup_closed: 'There is no FlowLink account for this address and sign-up is closed: ask an admin for an invite.',
     oauth_invite_invalid: 'The invite is not valid for this address (expired, used, revoked, or sent to another address).',
+    oauth_rate_limited: 'Too many sign-in attempts from here; wait a minute and try again.',
   },
   ru: {
     signInTitle: 'Вход в FlowLink',
@@ -86,5 +87,6 @@ export default {
     oauth_email_unverified: 'У учётной записи провайдера нет подтверждённого адреса почты.',
     oauth_signup_closed: 'Учётной записи FlowLink с этим адресом нет, а регистрация закрыта: попросите приглашение у администратора.',
     oauth_invite_invalid: 'Приглашение недействительно для этого адреса (истекло, использовано, отозвано или отправлено на другой адрес).',
+    oauth_rate_limited: 'Слишком много попыток входа отсюда; подождите минуту и попробуйте снова.',
   },
 } satisfies Dict;

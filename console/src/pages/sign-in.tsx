@@ -17,8 +17,9 @@ function useProviders(): string[] {
   const [ids, setIds] = useState<string[]>(PROVIDERS.map((p) => p.id));
   useEffect(() => {
     api
-      .get<{ providers: (string | { id: string; enabled?: boolean })[] }>('/v1/auth/oauth/providers', undefined, { quiet401: true })
-      .then((r) => setIds(r.providers.filter((p) => typeof p === 'string' || p.enabled !== false).map((p) => (typeof p === 'string' ? p : p.id))))
+      .get<{ providers: { id: string }[] }>('/v1/auth/providers', undefined, { quiet401: true })
+      .then((r) => setIds(r.providers.map((p) => p.id)))
+      // No listing (an older FlowLink): all three buttons.
       .catch(() => {});
   }, []);
   return ids;
@@ -30,7 +31,8 @@ export default function SignIn() {
   const q = useQueryParams();
   const next = q.get('next');
   const providers = useProviders();
-  const [step, setStep] = useState<'password' | 'totp'>('password');
+  // After a provider sign-in with 2FA on, the callback lands here with ?mfa=1: only the code is owed.
+  const [step, setStep] = useState<'password' | 'totp'>(q.get('mfa') === '1' ? 'totp' : 'password');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
@@ -108,7 +110,7 @@ export default function SignIn() {
               {PROVIDERS.filter((p) => providers.includes(p.id)).map((p) => (
                 <a
                   key={p.id}
-                  href={`/api/v1/auth/oauth/${p.id}/start${next ? `?next=${encodeURIComponent(next)}` : ''}`}
+                  href={`/api/v1/auth/oauth/${p.id}/start`}
                   className="flex w-full items-center justify-center rounded-md px-3 py-2 text-sm font-medium ring-1 ring-inset ring-slate-300 hover:bg-slate-50 dark:ring-slate-700 dark:hover:bg-slate-800"
                 >
                   {t(p.label)}
