@@ -24,7 +24,7 @@ export interface AuditRoutesDeps {
   retention: RetentionService;
   keys: AuditKeys;
   /** Upstream servers' health for the overview (the registry's status). */
-  upstreams: () => { name: string; kind: string; state: string; restarts: number; inflight: number }[];
+  upstreams: () => { name: string; kind: string; mode: string; state: string; restarts: number; inflight: number; connections: number; serverInfo?: { name: string; version: string } | undefined }[];
   /** Approval requests waiting now (undefined when no approval queue is configured). */
   pendingApprovals?: ((orgId: string) => Promise<number>) | undefined;
   /** Sessions and API keys, to re-check a live stream's viewer (filled once the identity API exists). */
@@ -272,7 +272,8 @@ export function auditRoutes(deps: AuditRoutesDeps) {
           series,
           topAgents: agents,
           topTools: tools,
-          upstreams: deps.upstreams(),
+          // Named fields only: an upstream's last error can quote its environment, so it stays out.
+          upstreams: deps.upstreams().map((u) => ({ name: u.name, kind: u.kind, mode: u.mode, state: u.state, restarts: u.restarts, inflight: u.inflight, connections: u.connections, serverInfo: u.serverInfo ?? null })),
         };
       },
     });
