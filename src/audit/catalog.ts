@@ -141,6 +141,12 @@ export const AuditCatalog = {
   'secret.grant.added': { code: 'FL-SECRET-0009', severity: 'medium', schema: secretGrantData, description: 'Agents were allowed to use secrets on servers' },
   'secret.grant.removed': { code: 'FL-SECRET-0010', severity: 'medium', schema: secretGrantData, description: 'A secret grant was removed' },
   'secret.checked': { code: 'FL-SECRET-0011', severity: 'info', schema: z.strictObject({ name: s(128), backend: z.enum(['builtin', 'vault', 'env', 'file']), version: z.number().int().positive(), resolvable: z.boolean() }), description: 'An admin checked that a secret can be resolved (the value was read and dropped, nothing returned)' },
+  'secret.keys.rotation_started': {
+    code: 'FL-SECRET-0012',
+    severity: 'medium',
+    schema: z.strictObject({ key_id: id, fingerprint: s(64), previous_key_id: id, previous_fingerprint: s(64), resumed: z.boolean(), remaining: z.number().int().nonnegative() }),
+    description: 'A key rotation began (a new org key is active; data keys are being re-wrapped) or an unfinished one was resumed',
+  },
   'approval.requested': { code: 'FL-APPROVAL-0001', severity: 'medium', schema: approvalData, description: 'A tool call is held until a person approves or denies it' },
   'approval.notified': { code: 'FL-APPROVAL-0002', severity: 'info', schema: approvalData, description: 'An approval request was announced on a channel (web, Slack, Telegram)' },
   'approval.viewed': { code: 'FL-APPROVAL-0003', severity: 'info', schema: approvalData, description: 'A person opened an approval request' },

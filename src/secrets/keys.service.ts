@@ -146,17 +146,25 @@ export function createKeyService(deps: KeysDeps) {
    * short (a crash) is resumed by the next rotate instead of starting another.
    */
   async function rotate(orgId: string, actor: Actor, onProgress?: (p: RotationProgress) => void): Promise<{ keyId: string; fingerprint: string; previousKeyId: string; rewrapped: number; retired: string[]; resumed: boolean }> {
-    const { old, next, resumed } = await beginRotation(orgId);
+    const { old, next, resumed } = await beginRotation(orgId, actor);
     return completeRotation(orgId, actor, old, next, resumed, onProgress);
   }
 
   /** Step one of a rotation: the new key is active (or an unfinished rotation is picked up). */
-  async function beginRotation(orgId: string): Promise<{ old: OrgKeyRow; next: Pick<OrgKeyRow, 'key_id' | 'fingerprint'>; resumed: boolean }> {
+  async function beginRotation(orgId: string, actor: Actor): Promise<{ old: OrgKeyRow; next: Pick<OrgKeyRow, 'key_id' | 'fingerprint'>; resumed: boolean }> {
     const keys = await secretsRepo.keys(store, orgId);
     const active = keys.find((k) => k.state === 'active');
     if (!active) throw new FlowLinkError('not_found', 'this organization has no secrets key yet (set one up first)');
+    const started = async (old: OrgKeyRow, next: Pick<OrgKeyRow, 'key_id' | 'fingerprint'>, resumed: boolean) =>
+      deps.audit.append({
+        orgId, kind: 'secret.keys.rotation_started', actor: actorOf(actor), outcome: 'success',
+        data: { key_id: next.key_id, fingerprint: next.fingerprint, previous_key_id: old.key_id, previous_fingerprint: old.fingerprint, resumed, remaining: await secretsRepo.countForKey(store, orgId, old.key_id) },
+      });
     const retiring = keys.find((k) => k.state === 'retiring');
-    if (retiring) return { old: retiring, next: active, resumed: true };
+    if (retiring) {
+      await started(retiring, active, true);
+      return { old: retiring, next: active, resumed: true };
+    }
     const next = await createKey(orgId, 'active');
     try {
       await store.tx(async (q) => {
@@ -166,6 +174,7 @@ export function createKeyService(deps: KeysDeps) {
     } catch {
       throw new FlowLinkError('conflict', 'another rotation of this organization key started at the same time; check the key status');
     }
+    await started(active, next, false);
     return { old: active, next, resumed: false };
   }
 
@@ -185,7 +194,7 @@ export function createKeyService(deps: KeysDeps) {
    */
   async function startRotation(orgId: string, actor: Actor): Promise<{ keyId: string; fingerprint: string; previousKeyId: string; remaining: number; resumed: boolean }> {
     if (running.has(orgId)) throw new FlowLinkError('conflict', 'a rotation of this organization key is already running');
-    const { old, next, resumed } = await beginRotation(orgId);
+    const { old, next, resumed } = await beginRotation(orgId, actor);
     const remaining = await secretsRepo.countForKey(store, orgId, old.key_id);
     const job = completeRotation(orgId, actor, old, next, resumed)
       .then(() => lastError.delete(orgId))

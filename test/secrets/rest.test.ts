@@ -165,7 +165,7 @@ test('org keys: status, verify (only the outcome), rotate online with progress, 
   assert.equal((await owner.req('POST', api(home, '/_keys/verify'))).body.ok, true);
   assert.equal((await owner.req('POST', api(home, '/PROD_DB_PASSWORD/check'))).body.resolvable, true, 'values decrypt after the rotation');
   const kinds = (await rig.store.query<{ kind: string }>("SELECT kind FROM audit_events WHERE org_id = $1 AND kind LIKE 'secret.keys.%'", [home])).map((r) => r.kind);
-  for (const k of ['secret.keys.setup', 'secret.keys.verified', 'secret.keys.rotated', 'secret.keys.retired']) assert.ok(kinds.includes(k), k);
+  for (const k of ['secret.keys.setup', 'secret.keys.verified', 'secret.keys.rotation_started', 'secret.keys.rotated', 'secret.keys.retired']) assert.ok(kinds.includes(k), k);
 });
 
 test('cross-org: org B cannot list, read, check or detect org A secret names; the answers match a name that never existed', async () => {
