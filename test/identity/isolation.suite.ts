@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { startFlowLink, type Running } from '../helpers/flowlink.ts';
 import { Browser, PASSWORD, type Api, type Res } from './harness.ts';
 import { startFakeOAuth, type FakeOAuth } from '../fakes/oauth/server.ts';
+import { startFakeSlack } from '../fakes/slack.ts';
 import { populate, snapshotOf, type OrgFixture } from './isolation.populate.ts';
 import { ROUTES, paramValue, type RouteEntry } from './isolation.routes.ts';
 
@@ -31,6 +32,7 @@ const OBJECT_PARAMS = new Set(['agentId', 'userId', 'inviteId', 'keyId', 'sessio
 /** Registers the suite; `postgres` runs FlowLink on PostgreSQL (a private schema) instead of PGlite. */
 export function isolationSuite(opts: { postgres: boolean }) {
   let fake: FakeOAuth;
+  let slack: Awaited<ReturnType<typeof startFakeSlack>>;
   let run: Running;
   let api: Api;
   let a: OrgFixture;
@@ -56,11 +58,13 @@ export function isolationSuite(opts: { postgres: boolean }) {
 
   before(async () => {
     fake = await startFakeOAuth();
+    const slackSecret = `iso-signing-${rand()}`;
+    slack = await startFakeSlack({ token: 'xoxb-iso', signingSecret: slackSecret });
     process.env.ISO_GH_SECRET = fake.clients.github.secret;
     const names = { a: { orgName: `alpha-org-${rand()}`, heldAgentName: `alpha-held-${rand()}` }, b: { orgName: `bravo-org-${rand()}`, heldAgentName: `bravo-held-${rand()}` } };
     run = await startFlowLink({
       identity: { signup: 'open', publicUrl: 'http://console.test', oauth: { github: { ...fake.config().github, clientSecret: 'env:ISO_GH_SECRET' } } },
-      approvals: {},
+      approvals: { slack: { token: 'xoxb-iso', signingSecret: slackSecret, channel: 'C0APPROVALS', apiUrl: slack.apiUrl } },
       policies: { rules: [names.a, names.b].map((n, i) => ({ id: `hold-${i}`, effect: 'approve', match: { agents: [n.heldAgentName] } })) },
     }, { postgres: opts.postgres });
     api = { app: run.fl.app } as Api;
@@ -74,6 +78,7 @@ export function isolationSuite(opts: { postgres: boolean }) {
     await run?.stop();
     await Promise.allSettled([a?.held, b?.held]);
     await fake?.close();
+    await slack?.close();
   });
 
   /** B's cookie session, renewed when a route (sign-out, a revoked session) ended it. */
@@ -248,10 +253,23 @@ export function isolationSuite(opts: { postgres: boolean }) {
     const anonDecide = await fetch(`${run.url}/api/v1/decide`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client: 'claude-code', tool: 'Bash', input: { command: 'ls' } }) });
     assert.equal(anonDecide.status, 401);
 
+    // Slack, correctly signed, clicked by a Slack user linked to B's owner in org B, on A's request: refused.
+    assert.equal((await b.owner.req('PUT', `/api/v1/orgs/${b.orgId}/approvals-links/slack`, { userId: b.ownerId, slackUserId: 'U0BRAVO01' })).status, 200);
+    const aMessage = slack.messages.find((m) => JSON.stringify(m.blocks).includes(a.approvalId));
+    assert.ok(aMessage, "A's request was announced in the installation's Slack channel");
+    for (const actionId of ['approve', 'deny']) {
+      const click = await slack.click(`${run.url}/api/v1/integrations/slack/interactions`, { message: aMessage, slackUserId: 'U0BRAVO01', actionId });
+      // The signature is good (Slack gets its 200); the answer says no, and nothing is decided.
+      assert.equal(click.status, 200, JSON.stringify(click.body));
+      assert.notEqual(click.body.ok, true, `B's Slack user could ${actionId} A's request: ${JSON.stringify(click.body)}`);
+      if (process.env.ISO_DEBUG) console.log('slack click by B:', JSON.stringify(click.body));
+      assertNoLeak(`slack ${actionId} by B`, '', JSON.stringify(click.body));
+    }
+
     // Chat webhooks, unsigned, naming A's approval: refused (and nothing is decided).
-    const slack = await fetch(`${run.url}/api/v1/integrations/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ISO' }, actions: [{ action_id: 'approve', value: a.approvalId }] }))}` });
-    assert.ok(slack.status >= 400 && slack.status < 500, `slack interactions answered ${slack.status}`);
-    assertNoLeak('slack interactions', '', await slack.text());
+    const unsigned = await fetch(`${run.url}/api/v1/integrations/slack/interactions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U0ISO' }, actions: [{ action_id: 'approve', value: a.approvalId }] }))}` });
+    assert.ok(unsigned.status >= 400 && unsigned.status < 500, `slack interactions answered ${unsigned.status}`);
+    assertNoLeak('slack interactions', '', await unsigned.text());
     const tg = await fetch(`${run.url}/api/v1/integrations/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ update_id: 1, callback_query: { id: '1', from: { id: 42 }, data: `approve:${a.approvalId}` } }) });
     assert.ok(tg.status >= 400 && tg.status < 500, `telegram webhook answered ${tg.status}`);
     assertNoLeak('telegram webhook', '', await tg.text());
