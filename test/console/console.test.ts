@@ -183,7 +183,7 @@ test('live activity shows a call as it happens; overview, call record, history w
   await shot(page, 'organization');
 });
 
-test('switching the language changes the UI and is remembered for the user', async () => {
+test('switching the language changes the UI and is remembered for the user; the dark theme too', async () => {
   const { page } = browser;
   await page.goto(`${fl.url}/console/approvals`);
   await page.getByRole('navigation').getByRole('link', { name: 'Approvals' }).waitFor();
@@ -205,4 +205,15 @@ test('switching the language changes the UI and is remembered for the user', asy
   await page.getByRole('navigation').getByRole('link', { name: 'Одобрения' }).waitFor();
   await page.getByTestId('lang').selectOption('en');
   await page.getByRole('navigation').getByRole('link', { name: 'Approvals' }).waitFor();
+
+  // Dark theme: switched on the page, applied before the first paint after a reload.
+  await page.goto(`${fl.url}/console/policies`);
+  await page.getByTestId('theme').selectOption('dark');
+  assert.equal(await page.evaluate('document.documentElement.classList.contains("dark")'), true);
+  await page.reload();
+  await page.getByTestId('active-version').waitFor();
+  assert.equal(await page.evaluate('document.documentElement.classList.contains("dark")'), true);
+  await shot(page, 'policies-dark');
+  await page.getByTestId('theme').selectOption('light');
+  assert.equal(await page.evaluate('document.documentElement.classList.contains("dark")'), false);
 });
