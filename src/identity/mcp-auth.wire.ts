@@ -64,6 +64,8 @@ export async function wireMcpAuth(deps: McpAuthWireDeps) {
   mcpAuth = createMcpAuth({ store: deps.store, oauth, jwt });
   await mcpAuth.start();
   const auth = mcpAuth;
+  const housekeeping = oauth ? setInterval(() => void oauth.purge().catch((err) => deps.logger.error({ err }, 'oauth housekeeping failed')), 3_600_000) : undefined;
+  housekeeping?.unref();
 
   const metadataUrl = (req: FastifyRequest) => {
     const server = (req.params as { server?: string } | undefined)?.server;
@@ -89,7 +91,10 @@ export async function wireMcpAuth(deps: McpAuthWireDeps) {
       registerWellKnownRoutes(app, { baseUrl, servers: deps.servers, ownServer: oauth ? { registration: cfg.registration === 'open' } : undefined, externalIssuer: ext?.issuer });
       if (oauth && clients) registerOAuthServerRoutes(app, { oauth, clients, accounts: r.accounts, orgs: r.orgs, audit: deps.audit, logger: deps.logger, baseUrl, registration: cfg.registration, installOrgId: r.installOrgId });
     },
-    stop: () => auth.stop(),
+    async stop() {
+      if (housekeeping) clearInterval(housekeeping);
+      await auth.stop();
+    },
   };
 }
 

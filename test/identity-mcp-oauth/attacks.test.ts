@@ -104,8 +104,13 @@ for (const backend of ['pglite', 'postgres'] as const) {
           assert.ok(agents.body.agents.some((a: { id: string }) => a.id === grant.agent_id));
           assert.equal((await r.user.json('DELETE', `/api/v1/orgs/${r.orgId}/agents/${grant.agent_id}`)).status < 300, true);
         }
-        // The session is still open, but the next call (same HTTP token) is refused at once.
-        const denied = await mcpPost(`${r.url}/mcp`, t.access, { ...call, id: 3 }, session);
+        // The session is still open, but its next call is refused: at once after the revocation
+        // endpoint; after an agent revocation as soon as its NOTIFY arrives (bounded wait).
+        let denied = await mcpPost(`${r.url}/mcp`, t.access, { ...call, id: 3 }, session);
+        for (let i = 0; how === 'agent-api' && denied.status === 200 && i < 100; i++) {
+          await new Promise((res) => setTimeout(res, 20));
+          denied = await mcpPost(`${r.url}/mcp`, t.access, { ...call, id: 4 + i }, session);
+        }
         assert.equal(denied.status, 401, `${how}: the edge refuses the revoked token`);
         assert.match(denied.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
       }

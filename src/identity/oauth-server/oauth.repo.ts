@@ -124,6 +124,10 @@ export const tokensRepo = {
   async revokeOne(q: Queryable, orgId: string, hash: string): Promise<boolean> {
     return (await q.query('UPDATE oauth_tokens SET revoked_at = now() WHERE org_id = $1 AND token_hash = $2 AND revoked_at IS NULL RETURNING id', [orgId, hash])).length > 0;
   },
+  /** Rows a day past expiry are of no use any more (reuse of an expired refresh token is refused anyway). */
+  async purgeExpired(q: Queryable): Promise<void> {
+    await q.query("DELETE FROM oauth_tokens WHERE expires_at < now() - interval '1 day'");
+  },
   async revokeGrant(q: Queryable, orgId: string, grantId: string): Promise<number> {
     return (await q.query('UPDATE oauth_tokens SET revoked_at = now() WHERE org_id = $1 AND grant_id = $2 AND revoked_at IS NULL RETURNING id', [orgId, grantId])).length;
   },

@@ -2,6 +2,8 @@ import type { Store } from '../../store/store.ts';
 import type { AuditEventInput } from '../../audit/audit.writer.ts';
 import type { AgentIdentity } from '../agents.service.ts';
 import { agentsRepo } from '../agents.repo.ts';
+import { membersRepo } from '../orgs.repo.ts';
+import { can } from '../roles.ts';
 import { randomId, randomToken, sha256Hex, safeEqual } from '../../lib/secure-compare.ts';
 import type { ClientService, OAuthClient } from './clients.service.ts';
 import { codesRepo, grantsRepo, tokensRepo, type TokenRow } from './oauth.repo.ts';
@@ -103,12 +105,27 @@ export function createOAuthServer(deps: OAuthServerDeps) {
     await deps.audit.append({ orgId, kind, actor, outcome, data });
   }
 
+  /**
+   * A grant still stands while it is not revoked, its agent is not revoked, and the person who
+   * consented is still a member allowed to connect clients (removal or demotion ends it).
+   */
+  async function liveGrant(orgId: string, grantId: string) {
+    const grant = await grantsRepo.get(store, orgId, grantId);
+    if (!grant || grant.revoked_at) return undefined;
+    const agent = await agentsRepo.byId(store, orgId, grant.agent_id);
+    if (!agent || agent.revoked_at) return undefined;
+    const member = await membersRepo.get(store, orgId, grant.user_id);
+    if (!member || !can(member.role, 'agents.manage')) return undefined;
+    return { grant, agent };
+  }
+
   /** The same check by the token's digest (the pipeline re-checks liveness by hash on every call). */
   async function validateHash(hash: string): Promise<{ row: TokenRow; identity: AgentIdentity } | undefined> {
     const row = await tokensRepo.liveAccess(store, hash);
     if (!row) return undefined;
-    const agent = await agentsRepo.byId(store, row.org_id, row.agent_id);
-    if (!agent || agent.revoked_at) return undefined;
+    const live = await liveGrant(row.org_id, row.grant_id);
+    if (!live || live.agent.id !== row.agent_id) return undefined;
+    const agent = live.agent;
     return { row, identity: { orgId: row.org_id, agentId: agent.id, agentName: agent.name, labels: agent.labels, scopes: toAgentScopes(row.scope.split(' ')) } };
   }
 
@@ -184,9 +201,9 @@ export function createOAuthServer(deps: OAuthServerDeps) {
       if (f.redirect_uri !== c.redirect_uri) return fail('invalid_grant', 'redirect_uri does not match the authorization request');
       if (f.resource !== undefined && f.resource !== c.resource) return fail('invalid_target', 'resource does not match the authorization request');
       if (!verifyS256(f.code_verifier, c.code_challenge)) return fail('invalid_grant', 'code_verifier does not match the code_challenge (PKCE)');
-      const grant = await grantsRepo.get(store, c.org_id, c.grant_id);
-      const agent = grant && !grant.revoked_at ? await agentsRepo.byId(store, c.org_id, grant.agent_id) : undefined;
-      if (!grant || !agent || agent.revoked_at) return fail('invalid_grant', 'the authorization was revoked');
+      const live = await liveGrant(c.org_id, c.grant_id);
+      if (!live) return fail('invalid_grant', 'the authorization was revoked');
+      const { grant, agent } = live;
       const out = await issueTokens({ orgId: c.org_id, grantId: grant.id, clientId: c.client_id, agentId: agent.id }, c.family_id, c.scope, c.resource);
       await audit(c.org_id, 'oauth.token.issued', 'success', { type: 'agent', id: agent.id }, { grant_id: grant.id, client_id: c.client_id.slice(0, 512), family_id: c.family_id, scope: c.scope, grant_type: 'authorization_code' });
       return out;
@@ -214,9 +231,9 @@ export function createOAuthServer(deps: OAuthServerDeps) {
         if (!parsed.ok || !isSubset(parsed.scopes, row.scope.split(' '))) return fail('invalid_scope', 'a refresh may only narrow the granted scope');
         scope = parsed.scopes.join(' ');
       }
-      const grant = await grantsRepo.get(store, row.org_id, row.grant_id);
-      const agent = grant && !grant.revoked_at ? await agentsRepo.byId(store, row.org_id, grant.agent_id) : undefined;
-      if (!grant || !agent || agent.revoked_at) return fail('invalid_grant', 'the authorization was revoked');
+      const live = await liveGrant(row.org_id, row.grant_id);
+      if (!live) return fail('invalid_grant', 'the authorization was revoked');
+      const { grant, agent } = live;
       const out = await issueTokens({ orgId: row.org_id, grantId: grant.id, clientId: row.client_id, agentId: agent.id }, row.family_id, scope, row.resource);
       await audit(row.org_id, 'oauth.token.issued', 'success', { type: 'agent', id: agent.id }, { grant_id: grant.id, client_id: row.client_id.slice(0, 512), family_id: row.family_id, scope, grant_type: 'refresh_token' });
       return out;
@@ -257,8 +274,10 @@ export function createOAuthServer(deps: OAuthServerDeps) {
 
     validateHash,
 
+    /** Deletes codes and tokens well past their expiry (housekeeping; any instance may run it). */
     async purge(): Promise<void> {
       await codesRepo.purgeExpired(store);
+      await tokensRepo.purgeExpired(store);
     },
   };
 }
