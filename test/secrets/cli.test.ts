@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/index.ts';
 import { openStore } from '../../src/store/open.ts';
+import { createAgentService } from '../../src/identity/agents.service.ts';
 import { ROOT, privatePgUrl } from '../helpers/flowlink.ts';
 import { assertNoLeak } from './harness.ts';
 
@@ -89,6 +90,15 @@ test('set reads stdin, list and versions show metadata only, grants, keys, rotat
   const versions = await inProcess(['versions', 'DB_PASS', '--json']);
   assert.deepEqual(JSON.parse(versions.out).map((v: { version: number; createdBy: string }) => v.version), [1, 2]);
   assert.match(JSON.parse(versions.out)[0].createdBy, /^user:cli:/);
+  const other = await inProcess(['set', 'DB_PASS', '--org', 'no-such-org'], 'some-value');
+  assert.equal(other.code, 1);
+  assert.match(other.err, /no organization named "no-such-org"/);
+  const teamStore = await openStore({ url: env.DATABASE_URL!, data: '' });
+  await createAgentService({ store: teamStore }).ensureOrg('team-b');
+  await teamStore.close();
+  assert.equal((await inProcess(['set', 'TEAM_ONLY', '--org', 'team-b'], 'team-b-value')).code, 0);
+  assert.deepEqual(JSON.parse((await inProcess(['list', '--org', 'team-b', '--json'])).out).map((r: { name: string }) => r.name), ['TEAM_ONLY']);
+  assert.ok(!(await inProcess(['list', '--json'])).out.includes('TEAM_ONLY'), "the default org does not see team-b's names");
   const text = await inProcess(['list']);
   assert.match(text.out, /^NAME\s+VERSION\s+BACKEND/);
 

@@ -140,3 +140,30 @@ test('uses feed the list and usage view per org; rows older than the retention a
     await t.close();
   }
 });
+
+test('a rotation cut short leaves the old key retiring (values still readable) and the next rotate resumes it', async () => {
+  const t = await setup();
+  try {
+    for (let i = 0; i < 5; i++) await t.s.secrets.set(t.orgA, `R${i}`, { value: Buffer.from(`resume-value-${i}`) }, USER);
+    const before = (await t.s.keys.status(t.orgA)).keys[0]!;
+    // A crash between "new key active" and "everything re-wrapped", simulated by a failing progress callback.
+    await assert.rejects(t.s.keys.rotate(t.orgA, USER, () => { throw new Error('simulated crash'); }), /simulated crash/);
+    const cut = await t.s.keys.status(t.orgA);
+    assert.deepEqual([cut.rotation.inProgress, cut.rotation.remaining], [true, 5]);
+    assert.equal(cut.keys.find((k) => k.keyId === before.keyId)!.state, 'retiring');
+    assert.equal((await t.s.resolver.resolve(t.orgA, 'R3'))?.value, 'resume-value-3', 'the retiring key still decrypts');
+    await t.s.secrets.set(t.orgA, 'R_NEW', { value: Buffer.from('written-meanwhile') }, USER);
+    const resumed = await t.s.keys.rotate(t.orgA, USER);
+    assert.equal(resumed.resumed, true);
+    assert.equal(resumed.previousKeyId, before.keyId);
+    assert.equal(resumed.rewrapped, 5);
+    assert.deepEqual(resumed.retired, [before.keyId]);
+    const after = await t.s.keys.status(t.orgA);
+    assert.deepEqual(after.keys.map((k) => [k.state, k.wrappedKeys]), [['retired', 0], ['active', 6]]);
+    for (let i = 0; i < 5; i++) assert.equal((await t.s.resolver.resolve(t.orgA, `R${i}`))?.value, `resume-value-${i}`);
+    const started = await t.store.query<{ data: { resumed: boolean } }>("SELECT data FROM audit_events WHERE kind = 'secret.keys.rotation_started' ORDER BY seq");
+    assert.deepEqual(started.map((e) => e.data.resumed), [false, true]);
+  } finally {
+    await t.close();
+  }
+});
