@@ -25,6 +25,8 @@ export interface RouteEntry {
   crossOnly?: true;
   /** Refusal is required even without A's org or object in the path (A's org is in the query). */
   mustRefuse?: true;
+  /** May answer 503 (the console's files when it has not been built: `npm run build:console`). */
+  mayBeUnavailable?: true;
 }
 
 const org = (e: Omit<RouteEntry, 'kind'> = {}): RouteEntry => ({ kind: 'org', ...e });
@@ -37,7 +39,7 @@ export const ROUTES: Record<string, RouteEntry> = {
   // Console, health, metrics, documents.
   'GET /': pub(),
   'GET /console': pub(),
-  'GET /console/*': pub(),
+  'GET /console/*': pub({ mayBeUnavailable: true }),
   'GET /reset-password': pub(),
   'GET /invite': pub(),
   'GET /healthz': pub(),

@@ -129,7 +129,7 @@ export function isolationSuite(opts: { postgres: boolean }) {
           const what = `${r.method} ${url} (B's ${how})`;
           const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '');
           results.push(`${what} → ${res.status}`);
-          assert.ok(res.status < 500, `${what} answered ${res.status}: ${text.slice(0, 300)}`);
+          assert.ok(res.status < 500 || (entry.mayBeUnavailable === true && res.status === 503), `${what} answered ${res.status}: ${text.slice(0, 300)}`);
           assertNoLeak(what, sent, text + JSON.stringify(res.headers));
           const refuse = orgId === a.orgId || objectParams.length > 0 || entry.mustRefuse === true || (entry.kind === 'user' && how === 'api key');
           if (refuse) assert.ok(res.status >= 400, `${what} answered ${res.status} for org A's ${orgId === a.orgId ? 'org' : objectParams.join(', ')}: ${text.slice(0, 300)}`);
