@@ -63,3 +63,12 @@ test('credential files exist (0600) while the call runs and are removed when it 
   const used = await rig.store.query<{ method: string }>("SELECT method FROM secret_uses WHERE org_id = $1 AND name = 'AWS_CREDS'", [rig.homeOrg]);
   assert.deepEqual(used.map((u) => u.method), ['file', 'file']);
 });
+
+test("a hook's decide run (nothing executes) injects nothing: no file, no recorded use", async () => {
+  const identity = (await rig.fl.agents.authenticate(token))!;
+  const usesBefore = (await rig.store.query<{ n: number }>('SELECT count(*)::int AS n FROM secret_uses'))[0]!.n;
+  const out = await rig.fl.decide({ identity, tokenHash: undefined, sessionId: undefined, client: { name: 'claude-code' }, server: 'echo', tool: 'echo', arguments: { f: '{{secretfile:AWS_CREDS}}', v: '{{secret:KUBE_CREDS}}' }, signal: new AbortController().signal });
+  assert.equal(out.allowed, true, JSON.stringify(out));
+  assert.equal(out.decision.secrets, undefined);
+  assert.equal((await rig.store.query<{ n: number }>('SELECT count(*)::int AS n FROM secret_uses'))[0]!.n, usesBefore);
+});

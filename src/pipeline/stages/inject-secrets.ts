@@ -35,6 +35,8 @@ export function createInjectSecretsStage(deps: InjectSecretsDeps): Stage {
     name: 'inject-secrets',
     async run(ctx, next) {
       const orgId = ctx.identity.orgId;
+      // A hook's decide run executes nothing (the agent runs its own tool), so nothing is injected or used.
+      if (ctx.session.protocol === 'decide') return next();
       const wanted = findPlaceholders(ctx.arguments);
       if (!wanted.length) return redactResponse(await redactErrors(next, deps, orgId), deps, orgId);
       if (wanted.length > MAX_PLACEHOLDERS) throw new FlowLinkError('invalid_params', `a call may use at most ${MAX_PLACEHOLDERS} secret placeholders`);
