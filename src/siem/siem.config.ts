@@ -22,7 +22,9 @@ const duration = z.union([z.number().int().positive(), z.string().regex(/^\d+(ms
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms'];
 });
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+  .refine((u) => !/^https?:\/\/[^/?#]*@/i.test(u), 'the URL must not carry a user name or password: use the sink\'s secret/token reference');
 const severity = z.enum(['info', 'low', 'medium', 'high', 'critical'], { error: 'expected one of info, low, medium, high, critical' });
 
 const common = {

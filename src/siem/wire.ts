@@ -23,7 +23,15 @@ export function wireSiem(deps: { config: SiemConfig | undefined; store: Store; s
   const env = deps.env ?? process.env;
   async function secret(ref: SecretRef, what: string): Promise<string> {
     const name = secretRefName(ref);
-    const value = typeof ref === 'string' ? (await deps.secrets.resolve(deps.configOrgId, name).catch(() => undefined))?.value : env[ref.env];
+    let value: string | undefined;
+    if (typeof ref === 'string') {
+      try {
+        value = (await deps.secrets.resolve(deps.configOrgId, name))?.value;
+      } catch {
+        // A backend that is down (Vault) is worth retrying soon, unlike a secret that is not set.
+        throw new SinkError(`${what}: secret "${name.slice(0, 200)}" could not be read (its backend did not answer)`);
+      }
+    } else value = env[ref.env];
     if (!value) throw new SinkError(`${what} refers to ${typeof ref === 'string' ? `secret "${name.slice(0, 200)}"` : `environment variable ${ref.env}`}, which is not set`, false);
     if (value.length >= 4) deps.redactValue?.(name, value);
     return value;

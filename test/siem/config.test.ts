@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.ts';
 import { SiemConfigSchema } from '../../src/siem/siem.config.ts';
 import { wireSiem } from '../../src/siem/wire.ts';
-import { openStore } from '../../src/store/open.ts';
+import { openPgSchema } from '../audit/helpers.ts';
 import { ROOT } from '../helpers/flowlink.ts';
 
 const yaml = (sinks: string) => `siem:\n  sinks:\n${sinks}`;
@@ -45,16 +45,24 @@ test('bad sink config gets an error naming the key and what is wrong', () => {
   assert.match(bad(yaml('    - { name: s, type: alertmanager, url: "http://x", minSeverity: urgent }\n')), /siem\.sinks\.0\.minSeverity: expected one of info, low, medium, high, critical/);
   assert.match(bad(yaml('    - { name: "Bad Name", type: alertmanager, url: "http://x" }\n')), /siem\.sinks\.0\.name: sink names use lowercase/);
   assert.match(bad('siem:\n  sink: []\n'), /siem: unknown key "sink"/);
+  const withUser = bad(yaml('    - { name: s, type: alertmanager, url: "https://admin:hunter2@am.example" }\n'));
+  assert.match(withUser, /siem\.sinks\.0\.url: the URL must not carry a user name or password/);
+  assert.doesNotMatch(withUser, /hunter2/, 'the error does not repeat the password');
 });
 
 test('a missing CA file stops the start with the sink and file named; a missing secret is a delivery error naming it, not its value', async () => {
-  const store = await openStore({ data: 'memory://' });
+  const store = await openPgSchema();
   try {
     const config = SiemConfigSchema.parse({ sinks: [{ name: 'sl', type: 'syslog', host: '127.0.0.1', port: 6514, caFile: 'no/such/ca.pem' }] });
     assert.throws(() => wireSiem({ config, store, secrets: { resolve: async () => undefined }, configOrgId: 'x', baseDir: ROOT }), /siem\.sinks "sl" caFile: cannot read .*no\/such\/ca\.pem/);
     const hook = SiemConfigSchema.parse({ sinks: [{ name: 'soc', type: 'webhook', url: 'http://127.0.0.1:9/x', secret: '{{secret:MISSING_KEY}}' }] });
     const siem = wireSiem({ config: hook, store, secrets: { resolve: async () => undefined }, configOrgId: 'x', baseDir: ROOT });
     await assert.rejects(siem.sinks[0]!.send([]), /siem\.sinks "soc" secret refers to secret "MISSING_KEY", which is not set/);
+    const down = wireSiem({ config: hook, store, secrets: { resolve: async () => Promise.reject(new Error('vault: connect ECONNREFUSED token=s.abc')) }, configOrgId: 'x', baseDir: ROOT });
+    const err = await down.sinks[0]!.send([]).then(() => undefined, (e: Error & { retryable?: boolean }) => e);
+    assert.match(String(err?.message), /secret "MISSING_KEY" could not be read \(its backend did not answer\)/);
+    assert.doesNotMatch(String(err?.message), /s\.abc/, "the backend's own error text stays out");
+    assert.equal(err?.retryable, true);
     const env = SiemConfigSchema.parse({ sinks: [{ name: 'soc', type: 'webhook', url: 'http://127.0.0.1:9/x', secret: { env: 'SIEMTEST_UNSET_VAR' } }] });
     await assert.rejects(wireSiem({ config: env, store, secrets: { resolve: async () => undefined }, configOrgId: 'x', baseDir: ROOT, env: {} }).sinks[0]!.send([]), /environment variable SIEMTEST_UNSET_VAR, which is not set/);
   } finally {

@@ -2,11 +2,9 @@ import { test } from 'node:test';
 import { runSinkContract, type SinkCase } from './contract.ts';
 import { startFakeWebhook } from '../fakes/siem/webhook.ts';
 import { startFakeAlertmanager } from '../fakes/siem/alertmanager.ts';
-import { startFakeHec } from '../fakes/siem/splunk-hec.ts';
 
-// The shared sink contract (test/siem/contract.ts) against the HTTP sinks and their fakes.
+// The shared sink contract (test/siem/contract.ts) against the webhook and Alertmanager sinks and their fakes.
 const WEBHOOK_SECRET = 'contract-webhook-secret';
-const HEC_TOKEN = '6f1d7c1e-2b53-4a0c-9b0e-2d1c1f0a9e11';
 
 const cases: SinkCase[] = [
   ...(['flowlink', 'ocsf'] as const).map(
@@ -32,19 +30,9 @@ const cases: SinkCase[] = [
       return { receiver: am, sink: { type: 'alertmanager', url: am.url } };
     },
   },
-  ...(['flowlink', 'ocsf'] as const).map(
-    (format): SinkCase => ({
-      name: `splunk-hec (${format})`,
-      acknowledged: true,
-      secrets: { 'env:SPLUNK_HEC_TOKEN': HEC_TOKEN },
-      downError: /HTTP 503, HEC code 9: server is busy/,
-      refusedError: /connection failed \((ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)\)/,
-      async start() {
-        const hec = await startFakeHec(HEC_TOKEN);
-        return { receiver: hec, sink: { type: 'splunk-hec', url: hec.url, token: '{{secret:env:SPLUNK_HEC_TOKEN}}', format, index: 'security' } };
-      },
-    }),
-  ),
 ];
+
+// The contract runs on PostgreSQL; one case on PGlite too.
+cases.push({ ...cases[0]!, name: 'webhook (flowlink) on PGlite', pglite: true });
 
 for (const c of cases) test(`sink contract: ${c.name}`, () => runSinkContract(c));

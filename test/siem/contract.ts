@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/store.ts';
 import { createAuditWriter, type AuditWriter } from '../../src/audit/audit.writer.ts';
 import { SiemConfigSchema } from '../../src/siem/siem.config.ts';
 import { wireSiem, type Siem } from '../../src/siem/wire.ts';
-import { makeOrg } from '../audit/helpers.ts';
+import { makeOrg, openPgSchema } from '../audit/helpers.ts';
 import { ROOT } from '../helpers/flowlink.ts';
 import type { ReceivedEvent } from '../fakes/siem/http-receiver.ts';
 
@@ -29,6 +29,8 @@ export interface SinkCase {
   /** What a failed send's error says when the receiver answers with an error / refuses connections. */
   downError?: RegExp;
   refusedError: RegExp;
+  /** Run on PGlite in memory instead of PostgreSQL (a private schema). */
+  pglite?: boolean;
 }
 
 type Kind = 'agent.created' | 'agent.revoked' | 'tool.pinned' | 'tool.flagged' | 'gateway.stopped';
@@ -77,7 +79,7 @@ async function assertReceived(store: Store, rx: Receiver, orgId: string, message
  * restart of the delivering instance while the receiver is down.
  */
 export async function runSinkContract(c: SinkCase): Promise<void> {
-  const store = await openStore({ data: 'memory://' });
+  const store = c.pglite ? await openStore({ data: 'memory://' }) : await openPgSchema();
   const { receiver: rx, sink } = await c.start();
   const config = SiemConfigSchema.parse({ sinks: [{ ...sink, name: 'contract', kinds: ['agent.*', 'tool.*'], minSeverity: 'medium', batchSize: 4 }], retryBase: 1, retryMax: 1 });
   const secrets = { resolve: async (_org: string, ref: string) => (c.secrets?.[ref] !== undefined ? { value: c.secrets[ref]! } : undefined) };
