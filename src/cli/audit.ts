@@ -9,11 +9,15 @@ import type { Store } from '../store/store.ts';
 import { createAuditKeys, SIGNING_KEY_ENV } from '../audit/keys.ts';
 import { checkpointOrg } from '../audit/checkpointer.ts';
 import { checkpointRepo } from '../audit/checkpoint.repo.ts';
-import { CHECKPOINT_FORMAT, parseExportedCheckpoint, type ExportedCheckpoint } from '../audit/checkpoint.ts';
+import { exportCheckpoint, parseExportedCheckpoint, type ExportedCheckpoint } from '../audit/checkpoint.ts';
 import { verifyStoredLog } from '../audit/verify.store.ts';
 import type { VerifyReport } from '../audit/verify.ts';
 import { createAuditWriter } from '../audit/audit.writer.ts';
 import { DEFAULT_ORG } from '../identity/agents.service.ts';
+import { usersRepo } from '../identity/accounts.repo.ts';
+import { membersRepo } from '../identity/orgs.repo.ts';
+import type { AuditKeys } from '../audit/keys.ts';
+import { createRetentionService, type RetentionActor } from '../audit/retention.service.ts';
 
 /** Exit status when verification finds a problem (1 is any other failure, 2 bad usage). */
 export const EXIT_TAMPERED = 4;
@@ -28,6 +32,12 @@ const usage = `Usage:
       file somewhere else: it makes a truncated log detectable
   flowlink audit keys list
   flowlink audit keys rotate      a new signing key signs from now on; old ones still verify
+  flowlink audit retention show [--org NAME] [--json]
+  flowlink audit retention set DAYS --as EMAIL [--org NAME]
+  flowlink audit retention request-purge --as EMAIL [--org NAME] [--json]
+  flowlink audit retention approve-purge ID --as EMAIL [--org NAME] [--json]
+      records older than the retention period are deleted only when one owner or admin
+      requests it and a different owner, admin or auditor approves (--as names the member)
 Common: [--config FILE] [--data DIR]. The signing key lives in <data>/audit-keys/ (0600) or in ${SIGNING_KEY_ENV}.`;
 
 export const auditCommand: Command = {
@@ -42,11 +52,13 @@ export const auditCommand: Command = {
     org: { type: 'string' },
     checkpoint: { type: 'string' },
     export: { type: 'string' },
+    as: { type: 'string' },
   },
   async run({ values, positionals }, io) {
     const [sub, sub2] = positionals;
-    if (!sub || !['verify', 'checkpoint', 'keys'].includes(sub)) throw new FlowLinkError('invalid_params', `unknown or missing subcommand "${(sub ?? '').slice(0, 40)}"\n\n${usage}`);
+    if (!sub || !['verify', 'checkpoint', 'keys', 'retention'].includes(sub)) throw new FlowLinkError('invalid_params', `unknown or missing subcommand "${(sub ?? '').slice(0, 40)}"\n\n${usage}`);
     if (sub === 'keys' && !['list', 'rotate'].includes(sub2 ?? '')) throw new FlowLinkError('invalid_params', `audit keys needs "list" or "rotate"\n\n${usage}`);
+    if (sub === 'retention' && !RETENTION_SUBS.includes(sub2 ?? '')) throw new FlowLinkError('invalid_params', `audit retention needs one of ${RETENTION_SUBS.join(', ')}\n\n${usage}`);
     const fromSeq = values.from === undefined ? 1 : Number(values.from);
     if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) throw new FlowLinkError('invalid_params', '--from must be a sequence number (1 or more)');
     let exported: ExportedCheckpoint | undefined;
@@ -57,6 +69,7 @@ export const auditCommand: Command = {
     const store = await openConfiguredStore(io, loaded, values.data as string | undefined);
     try {
       const keys = createAuditKeys({ store, dir: dataDir, envKey: io.env[SIGNING_KEY_ENV] || undefined });
+      if (sub === 'retention') return await retention(io, store, keys, sub2!, positionals[2], values);
       if (sub === 'keys') {
         if (sub2 === 'rotate') {
           const r = await keys.rotate();
@@ -79,7 +92,7 @@ export const auditCommand: Command = {
         if (!cp) throw new FlowLinkError('not_found', `org "${org.name}" has no audit records yet`);
         const pub = (await keys.publicKeys()).get(cp.key_id);
         if (!pub) throw new FlowLinkError('internal', `signing key ${cp.key_id} is missing from the database`);
-        const out: ExportedCheckpoint = { format: CHECKPOINT_FORMAT, version: 1, org_id: cp.org_id, org_name: org.name, seq: cp.seq, hash: cp.hash, ts: cp.ts, key_id: cp.key_id, algorithm: 'ed25519', public_key: pub, signature: cp.signature };
+        const out = exportCheckpoint(cp, org.name, pub);
         const text = JSON.stringify(out, null, 2) + '\n';
         if (values.export) {
           writeFileSync(resolve(io.cwd, values.export as string), text, { mode: 0o644 });
@@ -93,6 +106,53 @@ export const auditCommand: Command = {
     }
   },
 };
+
+const RETENTION_SUBS = ['show', 'set', 'request-purge', 'approve-purge'];
+
+async function retention(io: Io, store: Store, keys: AuditKeys, sub: string, arg: string | undefined, values: Record<string, unknown>): Promise<number> {
+  const orgNameArg = ((values.org as string | undefined) ?? DEFAULT_ORG).slice(0, 128);
+  const org = await orgsRepo.byName(store, orgNameArg);
+  if (!org) throw new FlowLinkError('not_found', `no org named "${orgNameArg.slice(0, 64)}"`);
+  const service = createRetentionService({ store, audit: createAuditWriter({ store }), keys });
+  const json = Boolean(values.json);
+  if (sub === 'show') {
+    const r = await service.show(org.id);
+    if (json) return print(io, JSON.stringify(r)), 0;
+    print(io, r.days === null ? `${org.name}: no retention period set (records are kept).` : `${org.name}: records are kept ${r.days} days (set ${r.updated_at}).`);
+    if (r.due) print(io, r.due.events ? `Due for purging: ${r.due.events} records and ${r.due.calls} calls older than ${r.due.cutoff} (below seq ${r.due.below_seq}).` : 'Nothing is older than the retention period.');
+    if (r.truncated_below) print(io, `The chain begins at seq ${r.truncated_below.seq} (purged ${r.truncated_below.ts}, request ${r.truncated_below.request_id}).`);
+    if (r.requests.length) print(io, table([['REQUEST', 'STATE', 'BELOW SEQ', 'RECORDS', 'REQUESTED BY', 'DECIDED BY'], ...r.requests.map((q) => [q.id, q.state, String(q.below_seq), String(q.events), q.requested_by_name, q.decided_by_name ?? ''])]));
+    return 0;
+  }
+  const actor = await cliActor(store, org.id, values.as as string | undefined);
+  if (sub === 'set') {
+    const days = Number(arg);
+    if (arg === undefined || !Number.isInteger(days)) throw new FlowLinkError('invalid_params', 'audit retention set needs the number of days, e.g. "audit retention set 365 --as you@example.com"');
+    const r = await service.set(actor, days);
+    print(io, `${org.name}: records are kept ${r.days} days${r.previous ? ` (was ${r.previous})` : ''}.`);
+    return 0;
+  }
+  if (sub === 'request-purge') {
+    const r = await service.requestPurge(actor);
+    if (json) return print(io, JSON.stringify(r)), 0;
+    print(io, `Purge request ${r.id}: ${r.events} records and ${r.calls} calls below seq ${r.below_seq} (older than ${r.cutoff}).\nNothing is deleted until a different owner, admin or auditor approves it (before ${r.expires_at}):\n  flowlink audit retention approve-purge ${r.id} --as OTHER_EMAIL`);
+    return 0;
+  }
+  if (!arg || !/^[A-Za-z0-9_-]{1,64}$/.test(arg)) throw new FlowLinkError('invalid_params', 'audit retention approve-purge needs the request id (see "audit retention show")');
+  const r = await service.approvePurge(actor, arg);
+  if (json) return print(io, JSON.stringify(r)), 0;
+  print(io, `Purged ${r.purged_events} records and ${r.purged_calls} calls of ${org.name}; the chain now begins at seq ${r.below_seq} (signed marker written).`);
+  return 0;
+}
+
+/** The member the CLI acts as: --as names them; their role in the org decides what they may do. */
+async function cliActor(store: Store, orgId: string, email: string | undefined): Promise<RetentionActor> {
+  if (!email) throw new FlowLinkError('invalid_params', '--as EMAIL is required: it names the member who makes this change');
+  const user = await usersRepo.byEmail(store, email.trim().toLowerCase().slice(0, 320));
+  const member = user ? await membersRepo.get(store, orgId, user.id) : undefined;
+  if (!user || !member) throw new FlowLinkError('not_found', `no member of this org has the address ${email.slice(0, 100)}`);
+  return { orgId, userId: user.id, name: user.email, role: member.role };
+}
 
 function readCheckpoint(file: string): ExportedCheckpoint {
   let text: string;

@@ -5,7 +5,7 @@ import { createAgentService, DEFAULT_ORG } from '../identity/agents.service.ts';
 import { auditRepo, MAX_HISTORY_TEXT, type CallRow, type HistoryFilter } from '../audit/audit.repo.ts';
 import { CSV_COLUMNS, csvHeader, csvRow, historyRecord } from '../audit/history.export.ts';
 import { FlowLinkError } from '../lib/errors.ts';
-import { parseDuration } from '../config/schema.ts';
+import { parseWhen } from '../audit/when.ts';
 
 const FORMATS = ['table', 'json', 'jsonl', 'csv'] as const;
 const PAGE = 1000;
@@ -16,7 +16,7 @@ export const historyCommand: Command = {
   usage: `Usage: flowlink history [filters] [--format table|jsonl|csv] [--limit N] [--config FILE] [--data DIR]
 Filters:
   --agent NAME  --server S  --tool T  --status ok|error|denied
-  --verdict allow|approve|block   --min-risk 0..100
+  --verdict allow|approve|block   --min-risk 0..100  --max-risk 0..100
   --since 7d|2026-01-31[T..]  --until ...   --text SUBSTRING (tool, server, agent, error, arguments)
 --format jsonl (or --json) prints one JSON object per line; csv prints RFC 4180 CSV with a header.
 The table and --json show the newest 50 by default; jsonl and csv export every match unless --limit is given.`,
@@ -32,6 +32,7 @@ The table and --json show the newest 50 by default; jsonl and csv export every m
     status: { type: 'string' },
     verdict: { type: 'string' },
     'min-risk': { type: 'string' },
+    'max-risk': { type: 'string' },
     since: { type: 'string' },
     until: { type: 'string' },
     text: { type: 'string' },
@@ -44,11 +45,9 @@ The table and --json show the newest 50 by default; jsonl and csv export every m
     if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000)) throw new FlowLinkError('invalid_params', `--limit must be a whole number from 1 to 1000000`);
     if (values.status !== undefined && !['ok', 'error', 'denied'].includes(values.status as string)) throw new FlowLinkError('invalid_params', '--status must be ok, error or denied');
     if (values.verdict !== undefined && !['allow', 'approve', 'block'].includes(values.verdict as string)) throw new FlowLinkError('invalid_params', '--verdict must be allow, approve or block');
-    let minRisk: number | undefined;
-    if (values['min-risk'] !== undefined) {
-      minRisk = Number(values['min-risk']);
-      if (!Number.isFinite(minRisk) || minRisk < 0 || minRisk > 100) throw new FlowLinkError('invalid_params', '--min-risk must be a number from 0 to 100');
-    }
+    const minRisk = risk(values['min-risk'], '--min-risk');
+    const maxRisk = risk(values['max-risk'], '--max-risk');
+    if (minRisk !== undefined && maxRisk !== undefined && minRisk > maxRisk) throw new FlowLinkError('invalid_params', '--min-risk is greater than --max-risk');
     const text = values.text as string | undefined;
     if (text !== undefined && text.length > MAX_HISTORY_TEXT) throw new FlowLinkError('invalid_params', `--text is limited to ${MAX_HISTORY_TEXT} characters`);
     const filter: Omit<HistoryFilter, 'orgId' | 'limit'> = {
@@ -58,8 +57,9 @@ The table and --json show the newest 50 by default; jsonl and csv export every m
       status: values.status as string | undefined,
       verdict: values.verdict as string | undefined,
       minRisk,
-      since: when(values.since as string | undefined, '--since'),
-      until: when(values.until as string | undefined, '--until'),
+      maxRisk,
+      since: parseWhen(values.since as string | undefined, '--since'),
+      until: parseWhen(values.until as string | undefined, '--until'),
       text,
     };
 
@@ -99,13 +99,11 @@ function bounded(v: unknown, name: string): string | undefined {
   return s;
 }
 
-/** A duration back from now (7d, 12h) or a date (2026-01-31, 2026-01-31T12:00:00Z). */
-function when(v: string | undefined, flag: string): Date | undefined {
+function risk(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  if (/^\d+(ms|s|m|h|d)$/.test(v)) return new Date(Date.now() - parseDuration(v));
-  const d = new Date(v.slice(0, 40));
-  if (/^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(d.getTime())) return d;
-  throw new FlowLinkError('invalid_params', `${flag} must be a duration such as 7d or 12h, or a date such as 2026-01-31`);
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new FlowLinkError('invalid_params', `${flag} must be a number from 0 to 100`);
+  return n;
 }
 
 /** Writes respecting backpressure, so a large export streams instead of filling memory. */

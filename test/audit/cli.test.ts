@@ -7,7 +7,10 @@ import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createAgentService, DEFAULT_ORG } from '../../src/identity/agents.service.ts';
-import { seedLog } from './helpers.ts';
+import { chainRows, seedLog } from './helpers.ts';
+import { auditRepo } from '../../src/audit/audit.repo.ts';
+import { usersRepo } from '../../src/identity/accounts.repo.ts';
+import { membersRepo } from '../../src/identity/orgs.repo.ts';
 
 async function run(args: string[], cwd: string) {
   const stdout = new PassThrough();
@@ -64,6 +67,55 @@ test('flowlink audit: checkpoint export, verify, truncation found with the expor
     assert.match(list.out, /retired/);
     assert.equal((await run(['audit', 'nope', '--data', data], dir)).code, 2);
     assert.equal((await run(['audit', 'verify', '--from', '0', '--data', data], dir)).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('flowlink audit retention: set, show, request-purge; the requester cannot approve; another member approves; verify stays intact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fl-ret-cli-'));
+  const data = join(dir, 'data');
+  try {
+    const store = await openStore({ data });
+    const org = await createAgentService({ store }).ensureOrg(DEFAULT_ORG);
+    for (const [id, email, role] of [['u_admin', 'admin@example.test', 'admin'], ['u_aud', 'auditor@example.test', 'auditor'], ['u_view', 'viewer@example.test', 'viewer']] as const) {
+      await usersRepo.insert(store, { id, email, name: id, passwordHash: null });
+      await membersRepo.add(store, org.id, id, role);
+    }
+    // 30 records from two months ago, then 5 recent ones on the same chain.
+    const old = chainRows(org.id, 30, 1, undefined, 'evt_cli_', Date.now() - 60 * 86_400_000);
+    await auditRepo.append(store, [...old, ...chainRows(org.id, 5, 31, old[29]!.hash, 'evt_new_', Date.now() - 31_000)], []);
+    await store.close();
+    const r = (args: string[]) => run(['audit', 'retention', ...args, '--data', data], dir);
+
+    assert.match((await run(['audit', '--help'], dir)).out, /retention approve-purge ID --as EMAIL/);
+    assert.equal((await r(['set', '30'])).code, 2, '--as is required');
+    assert.equal((await r(['set', '30', '--as', 'viewer@example.test'])).code, 1, 'a viewer may not');
+    assert.equal((await r(['set', '30', '--as', 'nobody@example.test'])).code, 1);
+    const set = await r(['set', '30', '--as', 'admin@example.test']);
+    assert.equal(set.code, 0, set.err);
+    const show = JSON.parse((await r(['show', '--json'])).out);
+    assert.equal(show.days, 30);
+    assert.equal(show.due.events, 30);
+
+    const req = await r(['request-purge', '--as', 'admin@example.test', '--json']);
+    assert.equal(req.code, 0, req.err);
+    const id = JSON.parse(req.out).id as string;
+    const self = await r(['approve-purge', id, '--as', 'admin@example.test']);
+    assert.equal(self.code, 1);
+    assert.match(self.err, /second person/);
+    assert.equal(JSON.parse((await r(['show', '--json'])).out).due.events, 30, 'still there');
+
+    const ok = await r(['approve-purge', id, '--as', 'auditor@example.test']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /Purged 30 records .* begins at seq 31/);
+    const table = await r(['show']);
+    assert.match(table.out, /The chain begins at seq 31/);
+    assert.match(table.out, new RegExp(`${id}\\s+executed`));
+
+    const v = await run(['audit', 'verify', '--data', data], dir);
+    assert.equal(v.code, 0, v.out + v.err);
+    assert.match(v.out, /default: intact, records 31\.\./);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

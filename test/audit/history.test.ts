@@ -112,6 +112,10 @@ test('flowlink history exports CSV and JSON Lines with filters; old flags still 
     const blocked = await run(['--verdict', 'block', '--min-risk', '90', '--format', 'jsonl']);
     assert.deepEqual(blocked.out.trim().split('\n').map((l) => JSON.parse(l).reasons), [['shell.rm-rf']]);
 
+    const band = await run(['--min-risk', '5', '--max-risk', '60', '--format', 'jsonl']);
+    assert.deepEqual(band.out.trim().split('\n').map((l) => JSON.parse(l).risk), [55, 10]);
+    assert.equal((await run(['--min-risk', '60', '--max-risk', '5'])).code, 2);
+
     const legacy = await run(['--json', '--agent', 'ci-bot', '--limit', '1']);
     assert.equal(legacy.out.trim().split('\n').length, 1);
     assert.equal(JSON.parse(legacy.out).tool, 'run_command');
