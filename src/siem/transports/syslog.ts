@@ -64,8 +64,11 @@ export function createSyslogTransport(o: SyslogTransportOptions) {
     const s = sock && !sock.destroyed ? sock : (sock = await open());
     await new Promise<void>((resolve, reject) => {
       const onClose = () => reject(fail(Object.assign(new Error('closed by the receiver'), { code: 'ECONNRESET' })));
+      // A receiver that stopped reading would hold the write (and the delivery pass) forever.
+      const timer = setTimeout(() => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), o.timeoutMs);
       s.once('close', onClose);
       s.write(frames.join(''), (err) => {
+        clearTimeout(timer);
         s.off('close', onClose);
         if (err) reject(fail(err));
         else resolve();
