@@ -124,13 +124,16 @@ export function secretsRoutes(deps: { secrets: Secrets; agents: AgentService }) 
       method: 'PUT', url: '/v1/orgs/:orgId/secrets/:name', auth: manage, tags, summary: 'Create or update a secret: a value (write-only, never returned) or a reference (vault:…, env:…, file:…); each change is a new version',
       schema: {
         params: nameParams,
-        body: S.obj({ value: { type: 'string', minLength: 1, maxLength: MAX_VALUE_BYTES }, reference: { type: 'string', minLength: 1, maxLength: MAX_REFERENCE_CHARS } }),
+        // `value` declares no JSON type on purpose: the validator would coerce a number or a
+        // one-element array into a string and store it; the handler refuses anything but a string.
+        body: S.obj({ value: { description: 'string, 4 to 65,536 characters; write-only', maxLength: MAX_VALUE_BYTES }, reference: { type: 'string', minLength: 1, maxLength: MAX_REFERENCE_CHARS } }),
       },
       async handler(req, reply) {
         const { orgId } = who.actor(req);
         const secretName = (req.params as { name: string }).name;
         const body = req.body as { value?: string; reference?: string };
         if ((body.value === undefined) === (body.reference === undefined)) throw new FlowLinkError('invalid_params', 'send exactly one of "value" (stored encrypted, never returned) or "reference" (vault:…, env:… or file:…)');
+        if (body.value !== undefined && typeof body.value !== 'string') throw new FlowLinkError('invalid_params', 'body/value must be string (the secret, as text)');
         let r;
         if (body.value !== undefined) {
           const value = Buffer.from(body.value, 'utf8');

@@ -44,8 +44,17 @@ test('create, update, list, get, versions: the value is write-only and appears i
   const versions = await owner.req('GET', api(home, '/PROD_DB_PASSWORD/versions'));
   assert.deepEqual(versions.body.versions.map((v: { version: number; erased: boolean }) => [v.version, v.erased]), [[1, false], [2, false]]);
 
+  // Refused requests that carry the value do not echo it either.
+  const refused = await Promise.all([
+    owner.req('PUT', api(home, '/1BAD'), { value: VALUE }),
+    owner.req('PUT', api(home, '/PROD_DB_PASSWORD'), { value: VALUE, reference: 'env:HOME' }),
+    owner.req('PUT', api(home, '/PROD_DB_PASSWORD'), { value: [VALUE] }),
+    owner.req('PUT', api(home, '/PROD_DB_PASSWORD'), { value: VALUE }, { csrf: false }),
+    owner.req('PUT', `/api/v1/orgs/org_nope/secrets/PROD_DB_PASSWORD`, { value: VALUE }),
+  ]);
+  assert.deepEqual(refused.map((r) => r.status), [400, 400, 400, 403, 404]);
   // Everything the API answered, logged, audited and stored.
-  const answers = JSON.stringify([created.body, updated.body, list.body, one.body, versions.body]);
+  const answers = JSON.stringify([created.body, updated.body, list.body, one.body, versions.body, ...refused.map((r) => r.body)]);
   assertNoLeak(answers, VALUE, 'an API answer');
   assertNoLeak(rig.logs(), VALUE, 'the logs');
   const audit = JSON.stringify(await rig.store.query("SELECT kind, data FROM audit_events WHERE kind LIKE 'secret.%'"));
@@ -61,6 +70,8 @@ test('bad input gets a clear error naming what is wrong', async () => {
     ['PUT', '/GOOD_NAME', { value: 'abcdef', reference: 'env:HOME' }, 400, /exactly one of "value"/],
     ['PUT', '/GOOD_NAME', {}, 400, /exactly one of "value"/],
     ['PUT', '/GOOD_NAME', { value: { nested: true } }, 400, /value must be string/],
+    ['PUT', '/GOOD_NAME', { value: 123456 }, 400, /value must be string/],
+    ['PUT', '/GOOD_NAME', { value: ['one-element'] }, 400, /value must be string/],
     ['PUT', '/GOOD_NAME', { reference: 'vault:kv/prod/db' }, 400, /Vault reference/],
     ['PUT', '/GOOD_NAME', { reference: 'ftp:/x' }, 400, /unknown secret backend "ftp"/],
     ['PUT', '/GOOD_NAME', { reference: 'env:FLOWLINK_MASTER_KEY' }, 400, /FlowLink's own setting/],
