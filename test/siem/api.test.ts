@@ -18,6 +18,7 @@ before(async () => {
 after(async () => {
   await rig?.close();
   await hook?.close();
+  delete process.env[ENV];
 });
 
 const sinksUrl = (org: string) => `/api/v1/orgs/${org}/siem/sinks`;
