@@ -78,8 +78,9 @@ export async function gatherFacts(deps: FactsDeps, orgId: string, opts: { verify
     secretsRepo.list(store, orgId),
     auditRepo.head(store, orgId),
     checkpointRepo.latest(store, orgId),
-    deps.providers.retention(orgId),
-    deps.providers.siem(orgId),
+    // Another module's answer that fails counts as "not configured": its check fails, the report still comes.
+    deps.providers.retention(orgId).catch(() => ({ configured: false, source: 'retention (unavailable)' })),
+    deps.providers.siem(orgId).catch(() => ({ configured: false, sinks: [], source: 'siem (unavailable)' })),
   ]);
   const agents: ComplianceFacts['agents'] = [];
   for (const a of agentRows) {

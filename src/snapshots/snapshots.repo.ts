@@ -17,7 +17,7 @@ export const snapshotsRepo = {
   },
   async list(q: Queryable, orgId: string, limit: number, before?: string): Promise<SnapshotMeta[]> {
     const rows = before
-      ? await q.query<Row>(`SELECT ${META} FROM snapshots WHERE org_id = $1 AND created_at < (SELECT created_at FROM snapshots WHERE org_id = $1 AND id = $3) ORDER BY created_at DESC, id DESC LIMIT $2`, [orgId, limit, before])
+      ? await q.query<Row>(`SELECT ${META} FROM snapshots WHERE org_id = $1 AND (created_at, id) < (SELECT created_at, id FROM snapshots WHERE org_id = $1 AND id = $3) ORDER BY created_at DESC, id DESC LIMIT $2`, [orgId, limit, before])
       : await q.query<Row>(`SELECT ${META} FROM snapshots WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [orgId, limit]);
     return rows.map(meta);
   },

@@ -8,6 +8,8 @@ import { startFlowLink, privatePgUrl, servers, type Running } from '../helpers/f
 import { startFakeWebhook } from '../fakes/siem/webhook.ts';
 import { retentionRepo } from '../../src/audit/retention.repo.ts';
 import { main } from '../../src/cli/index.ts';
+import { createComplianceService } from '../../src/compliance/compliance.service.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
 
 // Facts owned by other modules (retention, SIEM delivery), scheduled reports, and the CLI, on PostgreSQL.
 const SECRET = 'siem-hmac-secret-for-tests';
@@ -64,6 +66,23 @@ test('retention and SIEM delivery come from their modules: not configured, then 
   } finally {
     hook.setDown(false);
   }
+});
+
+test('a provider that fails counts as not configured: its check fails, the report still comes', async () => {
+  const broken = createComplianceService({
+    facts: {
+      store: fl.fl.store,
+      config: ConfigSchema.parse({}),
+      baseDir: dir,
+      policy: () => ({ version: 0, document: fl.fl.policy.current().document }),
+      providers: { retention: () => Promise.reject(new Error('db down')), siem: () => Promise.reject(new Error('db down')) },
+    },
+    pdf: { render: () => Promise.reject(new Error('unused')) },
+  });
+  const r = await broken.report(fl.orgId, ['owasp-mcp']);
+  assert.equal(r.checks['retention.configured']!.status, 'fail');
+  assert.equal(r.checks['retention.configured']!.evidence.source, 'retention (unavailable)');
+  assert.equal(r.checks['siem.delivering']!.status, 'fail');
 });
 
 test('scheduled reports are written to the folder in each format and recorded as report.generated', async () => {

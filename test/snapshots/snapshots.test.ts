@@ -99,6 +99,11 @@ for (const postgres of [false, true]) {
       const row = (await list()).find((x) => x.id === m.id)!;
       assert.deepEqual([row.reason, row.ref], ['incident', 'INC-42']);
       await assert.rejects(fl.fl.snapshots.capture(home, 'whenever' as never), /reason must be one of/);
+      const all = await list();
+      const first = (await owner.req('GET', `${base()}?limit=2`)).body.snapshots;
+      const next = (await owner.req('GET', `${base()}?limit=2&before=${first[1].id}`)).body.snapshots;
+      assert.deepEqual([...first, ...next].map((x: { id: string }) => x.id), all.slice(0, 2 + next.length).map((x) => x.id), 'pages follow each other');
+      assert.ok(next.length >= 1);
     });
 
     test("another organization cannot list, read, diff or restore this org's snapshots, nor restore policies from its own", async () => {
