@@ -80,7 +80,39 @@ test('every kind appended anywhere in src/ is in the catalog', () => {
     }
   }
   assert.ok(sites >= 4, `found ${sites} append sites; the scan is broken`);
-  for (const k of ['call.completed', 'call.denied', 'agent.created', 'gateway.started']) assert.ok(seen.has(k), `scan found ${k}`);
+  for (const k of ['call.completed', 'call.denied', 'agent.created', 'gateway.started', 'audit.purge.executed', 'approval.requested']) assert.ok(seen.has(k), `scan found ${k}`);
+});
+
+/** Every way an audit event leaves the source: an object literal passed to append, with `kind:` and a literal. */
+test('every audit append passes an object literal whose kind is a literal, or a helper parameter typed as a literal union or AuditKind', () => {
+  const problems: string[] = [];
+  for (const file of sourceFiles(join(ROOT, 'src'))) {
+    const rel = relative(ROOT, file);
+    if (rel === join('src', 'audit', 'audit.writer.ts')) continue; // defines append
+    const src = readFileSync(file, 'utf8');
+    // An append on something named like the audit writer whose argument is not an object literal hides its kind.
+    for (const m of src.matchAll(/\b(\w*(?:audit|writer)\w*)\)?\.append\(\s*([^\s{])/gi)) problems.push(`${rel}: ${m[0]}… passes a variable, not an object literal`);
+    for (const call of appendCalls(src)) {
+      if (!/\borgId\b/.test(call)) continue; // not an audit append
+      const kindExpr = /\bkind:\s*([^\n]*?)(?:,\s*actor\b|,\s*$|$)/m.exec(call)?.[1] ?? '';
+      if (/'[a-z_]+(?:\.[a-z_]+)+'/.test(kindExpr)) continue; // literals at the call site: checked above
+      // A kind passed through a helper: the helper's parameter must be typed, either as a union
+      // of literals (each checked against the catalog here) or as the catalog's own key type.
+      const typed = [...src.matchAll(/\bkind\??:\s*((?:'[a-z_]+(?:\.[a-z_]+)+'\s*\|?\s*)+|AuditKind\b|AuditEventInput\['kind'\])/g)].map((m) => m[1]!);
+      if (!typed.length) problems.push(`${rel}: ${call.slice(0, 60)}… passes a kind whose type is not a literal union or AuditKind`);
+      for (const t of typed) for (const l of t.startsWith('Audit') ? [] : (t.match(/'[^']+'/g) ?? [])) if (!(l.slice(1, -1) in AuditCatalog)) problems.push(`${rel}: kind ${l} is not in the catalog`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+/** Kinds in the catalog that nothing in src/ emits yet: each must be named here on purpose. */
+const RESERVED = new Set<string>(['audit.verify.failed']);
+
+test('every catalog kind is emitted somewhere in src/ or listed as reserved', () => {
+  const all = sourceFiles(join(ROOT, 'src')).filter((f) => !f.endsWith(join('audit', 'catalog.ts'))).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const silent = Object.keys(AuditCatalog).filter((k) => !all.includes(`'${k}'`) && !RESERVED.has(k));
+  assert.deepEqual(silent, [], 'kinds in the catalog that no source file mentions: emit them or add them to RESERVED');
 });
 
 test('data is checked against the catalog schema', () => {
