@@ -73,6 +73,7 @@ export function registerOAuthServerRoutes(app: FastifyInstance, deps: OAuthRoute
       void reply.status(status).headers({ 'cache-control': 'no-store', ...CORS }).send({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: description });
     });
 
+    const isForm = (req: FastifyRequest) => String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
     const oauthError = (reply: FastifyReply, f: OAuthFailure) => reply.status(f.status ?? 400).headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...CORS }).send({ error: f.error, error_description: f.description });
     const html = (reply: FastifyReply, status: number, body: string, formAction?: string) =>
       reply
@@ -144,7 +145,7 @@ export function registerOAuthServerRoutes(app: FastifyInstance, deps: OAuthRoute
     r.post('/oauth/authorize', async (req, reply) => {
       const lang = pickLang(req.headers['accept-language']);
       const form = req.body;
-      if (!form || typeof form !== 'object') return html(reply, 400, renderError(lang, typeof form === 'string' ? form : 'send the consent form as application/x-www-form-urlencoded'));
+      if (!isForm(req) || !form || typeof form !== 'object') return html(reply, 400, renderError(lang, typeof form === 'string' ? form : 'send the consent form as application/x-www-form-urlencoded'));
       const f = form as Form;
       const who = await person(req);
       if (!who) return html(reply, 401, renderSignIn(lang));
@@ -173,7 +174,7 @@ export function registerOAuthServerRoutes(app: FastifyInstance, deps: OAuthRoute
     r.post('/oauth/token', async (req, reply) => {
       const f = req.body;
       if (typeof f === 'string') return oauthError(reply, { ok: false, error: 'invalid_request', description: f });
-      if (!f || typeof f !== 'object' || typeof f === 'symbol') return oauthError(reply, { ok: false, error: 'invalid_request', description: 'send the token request as application/x-www-form-urlencoded' });
+      if (!isForm(req) || !f || typeof f !== 'object') return oauthError(reply, { ok: false, error: 'invalid_request', description: 'send the token request as application/x-www-form-urlencoded' });
       const form = f as Form;
       // Public clients only: a client secret or Basic credentials mean a client FlowLink does not have.
       if (req.headers.authorization || form.client_secret !== undefined) return oauthError(reply, { ok: false, error: 'invalid_client', description: 'FlowLink has public clients only (token_endpoint_auth_method none): send client_id without a secret', status: 401 });
@@ -184,7 +185,7 @@ export function registerOAuthServerRoutes(app: FastifyInstance, deps: OAuthRoute
 
     r.post('/oauth/revoke', async (req, reply) => {
       const f = req.body;
-      if (!f || typeof f !== 'object' || typeof f === 'symbol') return oauthError(reply, { ok: false, error: 'invalid_request', description: typeof f === 'string' ? f : 'send the revocation request as application/x-www-form-urlencoded' });
+      if (!isForm(req) || !f || typeof f !== 'object') return oauthError(reply, { ok: false, error: 'invalid_request', description: typeof f === 'string' ? f : 'send the revocation request as application/x-www-form-urlencoded' });
       const form = f as Form;
       if (!form.token) return oauthError(reply, { ok: false, error: 'invalid_request', description: 'token is required' });
       await deps.oauth.revoke(form);
