@@ -83,6 +83,16 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal((await outsider.req('POST', `/api/v1/orgs/${outsiderOrg}/audit/retention/purges/${id}/approve`)).status, 404, 'looked up within the caller\'s own org only');
       assert.deepEqual(await count(fl, org), pending, 'refused approvals delete nothing');
 
+      // A second request, rejected with a reason by the auditor: nothing deleted, and it cannot be approved after.
+      const other = await admin2.req('POST', `${R}/purges`);
+      assert.equal(other.status, 201);
+      const rej = await auditor.req('POST', `${R}/purges/${other.body.request.id}/reject`, { reason: 'keep it for the audit' });
+      assert.equal(rej.status, 200, JSON.stringify(rej.body));
+      assert.equal(rej.body.request.state, 'rejected');
+      assert.equal(rej.body.request.reason, 'keep it for the audit');
+      assert.equal((await owner.req('POST', `${R}/purges/${other.body.request.id}/approve`)).status, 409);
+      assert.equal((await count(fl, org)).events, pending.events + 2, 'requested and rejected recorded, nothing deleted');
+
       // A different person approves: exactly the requested range goes, with a signed marker.
       const ok = await auditor.req('POST', `${R}/purges/${id}/approve`);
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
@@ -90,7 +100,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal(ok.body.request.purged_events, 40);
       assert.equal(ok.body.request.purged_calls, 2);
       const after = await count(fl, org);
-      assert.equal(after.events, before.events - 40 + 3, '40 purged; set, requested and executed recorded');
+      assert.equal(after.events, before.events - 40 + 5, '40 purged; set, two requests, the rejection and the purge recorded');
       assert.equal(after.calls, before.calls - 2);
       assert.equal((await auditor.req('POST', `${R}/purges/${id}/approve`)).status, 409);
 
@@ -110,7 +120,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
       // Every step is in the log.
       const kinds = (await owner.req('GET', `/api/v1/orgs/${org}/audit/events?kind=audit.retention.set,audit.purge.requested,audit.purge.executed`)).body.events.map((e: { kind: string }) => e.kind);
-      assert.deepEqual(kinds, ['audit.purge.executed', 'audit.purge.requested', 'audit.retention.set']);
+      assert.deepEqual(kinds, ['audit.purge.executed', 'audit.purge.requested', 'audit.purge.requested', 'audit.retention.set']);
 
       // A forged marker is not trusted: the purged range then shows as missing.
       await fl.fl.store.query(`UPDATE audit_truncations SET below_seq = 30 WHERE org_id = $1`, [org]);
