@@ -63,16 +63,24 @@ export function createSyslogTransport(o: SyslogTransportOptions) {
   async function sendStream(frames: readonly string[]): Promise<void> {
     const s = sock && !sock.destroyed ? sock : (sock = await open());
     await new Promise<void>((resolve, reject) => {
-      const onClose = () => reject(fail(Object.assign(new Error('closed by the receiver'), { code: 'ECONNRESET' })));
-      // A receiver that stopped reading would hold the write (and the delivery pass) forever.
-      const timer = setTimeout(() => s.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), o.timeoutMs);
-      s.once('close', onClose);
-      s.write(frames.join(''), (err) => {
+      // Settled once: a destroyed socket may still call the write callback without an error.
+      let done = false;
+      const settle = (err?: unknown) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         s.off('close', onClose);
         if (err) reject(fail(err));
         else resolve();
-      });
+      };
+      const onClose = () => settle(Object.assign(new Error('closed by the receiver'), { code: 'ECONNRESET' }));
+      // A receiver that stopped reading would hold the write (and the delivery pass) forever.
+      const timer = setTimeout(() => {
+        settle(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
+        s.destroy();
+      }, o.timeoutMs);
+      s.once('close', onClose);
+      s.write(frames.join(''), (err) => settle(err ?? undefined));
     });
   }
 
