@@ -105,7 +105,7 @@ const SPECS: Record<CheckId, Spec> = {
     run: (f) => {
       const s = f.shield;
       const waivers = f.policy.document.policies.rules.filter((r) => r.enabled !== false && r.exception).map((r) => r.id);
-      const evidence = { shield_enabled: s.enabled, approve_threshold: s.thresholds.approve, block_threshold: s.thresholds.block, high_risk_rules: s.highRiskRules, disabled: cut(s.disabledHighRisk), downgraded: cut(s.downgradedHighRisk), policy_exceptions: cut(waivers) };
+      const evidence = { shield_enabled: s.enabled, approve_threshold: s.thresholds.approve, block_threshold: s.thresholds.block, high_risk_rules: s.highRiskRules, categories: s.categories.map((c) => `${c.pack} ${c.gated}/${c.highRisk}`), disabled: cut(s.disabledHighRisk), downgraded: cut(s.downgradedHighRisk), policy_exceptions: cut(waivers) };
       if (!s.enabled)
         return { status: 'fail', summary: T('Shield is off: nothing judges what calls do', 'Shield выключен: содержимое вызовов не оценивается'), evidence, remediation: T('Set shield.enabled: true', 'Установите shield.enabled: true') };
       if (s.thresholds.approve > SEVERITY_SCORE.high)
@@ -272,10 +272,13 @@ const SPECS: Record<CheckId, Spec> = {
     run: (f) => {
       const rules = f.policy.document.policies.rules.filter((r) => r.enabled !== false && r.effect === 'approve');
       const nOfM = rules.filter((r) => (r.approvers ?? 1) >= 2).map((r) => r.id);
-      const evidence = { enabled: f.approvals.enabled, channels: f.approvals.channels, escalation: f.approvals.escalation, approve_rules: rules.length, n_of_m_rules: cut(nOfM) };
+      // Critical: approve rules conditioned on high Shield severity or risk.
+      const critical = rules.filter((r) => r.when?.severity === 'critical' || r.when?.severity === 'high' || (r.when?.risk?.min ?? 0) >= SEVERITY_SCORE.high || r.when?.verdict?.includes('block'));
+      const single = critical.filter((r) => (r.approvers ?? 1) < 2).map((r) => r.id);
+      const evidence = { enabled: f.approvals.enabled, channels: f.approvals.channels, escalation: f.approvals.escalation, approve_rules: rules.length, n_of_m_rules: cut(nOfM), critical_single_approver: cut(single) };
       if (!f.approvals.enabled)
         return { status: 'fail', summary: T('No approval queue: calls that need approval are refused', 'Очередь одобрений выключена: вызовы, требующие одобрения, отклоняются'), evidence, remediation: T('Add `approvals: {}` (and Slack/Telegram channels) to the config', 'Добавьте `approvals: {}` (и каналы Slack/Telegram) в конфигурацию') };
-      if (!nOfM.length || f.approvals.channels.length < 2)
+      if (!nOfM.length || single.length || f.approvals.channels.length < 2)
         return {
           status: 'partial',
           summary: T(`Channels: ${f.approvals.channels.join(', ')}; ${nOfM.length} rules need two or more approvers`, `Каналы: ${f.approvals.channels.join(', ')}; правил с двумя и более одобряющими: ${nOfM.length}`),

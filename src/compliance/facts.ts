@@ -61,7 +61,13 @@ function shieldFacts(config: Config, baseDir: string): ComplianceFacts['shield']
   const effective = new Map(loadRuleSet((sc.rulePacks ?? []).map((p) => resolvePath(baseDir, p)), { ...(sc.overrides ? { overrides: sc.overrides } : {}), ...(sc.disable ? { disable: sc.disable } : {}) }).rules.map((r) => [r.id, r]));
   const disabledHighRisk = builtin.filter((r) => !effective.has(r.id)).map((r) => r.id);
   const downgradedHighRisk = builtin.filter((r) => effective.has(r.id) && !high(effective.get(r.id)!.severity)).map((r) => r.id);
-  return { enabled: sc.enabled, thresholds: sc.thresholds ?? DEFAULT_THRESHOLDS, highRiskRules: builtin.length, disabledHighRisk, downgradedHighRisk };
+  const gaps = new Set([...disabledHighRisk, ...downgradedHighRisk]);
+  const packs = [...new Set(builtin.map((r) => r.pack))].sort();
+  const categories = packs.map((pack) => {
+    const inPack = builtin.filter((r) => r.pack === pack);
+    return { pack, highRisk: inPack.length, gated: inPack.filter((r) => !gaps.has(r.id)).length };
+  });
+  return { enabled: sc.enabled, thresholds: sc.thresholds ?? DEFAULT_THRESHOLDS, highRiskRules: builtin.length, disabledHighRisk, downgradedHighRisk, categories };
 }
 
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);

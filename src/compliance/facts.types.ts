@@ -68,6 +68,8 @@ export interface ComplianceFacts {
     highRiskRules: number;
     disabledHighRisk: string[];
     downgradedHighRisk: string[];
+    /** Per rule pack (category): high/critical built-in rules, and how many of them still end in approve or block. */
+    categories: { pack: string; highRisk: number; gated: number }[];
   };
   pins: { total: number; quarantined: number; servers: string[] };
   servers: ServerFacts[];

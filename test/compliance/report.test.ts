@@ -36,6 +36,7 @@ before(async () => {
     identity: { signup: 'open' },
     servers: { everything: servers.everything, memory: { ...servers.memory, env: { ...servers.memory.env, API_TOKEN: PLAIN } } },
     policies: { rules: [{ id: 'everything-reads', effect: 'allow', match: { servers: ['everything'] } }] },
+    shield: { enabled: true, disable: ['sql.truncate'] },
   });
   owner = await signUp(uniqueEmail('owner'));
   home = (await owner.req('GET', '/api/v1/orgs')).body.orgs[0].id;
@@ -65,6 +66,13 @@ test('checks read real state: 2FA enforced or not, a server no policy names, a p
   const plain = r.checks['secrets.no-plaintext']!;
   assert.equal(plain.status, 'fail');
   assert.deepEqual(plain.evidence.plaintext, ['memory.env.API_TOKEN']);
+  const gated = r.checks['shield.high-risk-gated']!;
+  assert.equal(gated.status, 'partial', 'a high-severity Shield rule is switched off');
+  assert.deepEqual(gated.evidence.disabled, ['sql.truncate']);
+  const sql = (gated.evidence.categories as string[]).find((c) => c.startsWith('sql '))!;
+  assert.match(sql, /^sql (\d+)\/(\d+)$/);
+  const [, g, h] = /^sql (\d+)\/(\d+)$/.exec(sql)!;
+  assert.equal(Number(g), Number(h) - 1, 'one rule of the sql category is not gated');
   assert.equal(r.checks['audit.chain']!.status, 'pass');
   assert.ok(!JSON.stringify(r).includes(PLAIN), 'the value never appears in a report');
   const html = String((await fl.fl.compliance.render(r, 'html', 'en')).body);

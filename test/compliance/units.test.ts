@@ -22,7 +22,7 @@ function facts(over: Partial<ComplianceFacts> = {}): ComplianceFacts {
     org: { id: 'org_a', name: 'acme', requireMfa: true },
     members: [{ userId: 'u1', role: 'owner', totp: true }],
     audit: { head: { seq: 10, hash: 'a'.repeat(64) }, chain: { ok: true, records: 10, beginsAt: 1, problems: [] }, checkpoint: { seq: 10, hash: 'a'.repeat(64), ts: daysAgo(0), key_id: 'ak_1' } },
-    shield: { enabled: true, thresholds: { approve: 40, block: 80 }, highRiskRules: 50, disabledHighRisk: [], downgradedHighRisk: [] },
+    shield: { enabled: true, thresholds: { approve: 40, block: 80 }, highRiskRules: 50, disabledHighRisk: [], downgradedHighRisk: [], categories: [{ pack: 'sql', highRisk: 50, gated: 50 }] },
     pins: { total: 3, quarantined: 0, servers: ['db'] },
     servers: [serverFacts('db', { command: 'x', args: [], env: { PGPASSWORD: '{{secret:DB}}' }, mode: 'shared', labels: { env: 'prod' }, timeout: 1000 } as never)],
     policy: { version: 3, document: PolicyDocumentSchema.parse({ policies: { rules: [{ id: 'db-approve', effect: 'approve', approvers: 2, match: { servers: ['db'] } }] }, rateLimits: { limits: [{ id: 'per-agent', rate: '10/s', per: ['org', 'agent'] }] } }) },
@@ -134,6 +134,13 @@ test('agents: unscoped, never-expiring and inactive agents; unused API keys; ove
   assert.deepEqual(c['apikeys.unused']!.evidence.unused, ['ci (k1)']);
   assert.equal(c['secrets.rotation']!.status, 'partial');
   assert.equal(c['secrets.rotation']!.evidence.oldest_days, 200);
+});
+
+test('approvals: a critical approve rule with one approver is partial and named', () => {
+  const doc = PolicyDocumentSchema.parse({ policies: { rules: [{ id: 'two', effect: 'approve', approvers: 2, match: { servers: ['db'] } }, { id: 'crit', effect: 'approve', when: { severity: 'critical' }, match: { servers: ['k8s'] } }] } });
+  const c = runChecks(facts({ policy: { version: 1, document: doc } }), ['approvals.channels'])['approvals.channels']!;
+  assert.equal(c.status, 'partial');
+  assert.deepEqual(c.evidence.critical_single_approver, ['crit']);
 });
 
 test('absent modules answer "not configured": retention and SIEM fail with remediation in both languages', () => {
