@@ -26,6 +26,7 @@ export function registerWellKnownRoutes(app: FastifyInstance, deps: WellKnownDep
     if (!base) return notAllowed(reply);
     if (server !== undefined && !deps.servers().includes(server)) return send(reply, 404, { error: 'not_found', error_description: `no server named "${server.slice(0, 64)}" is configured` });
     const authorizationServers = deps.externalIssuer ? [deps.externalIssuer] : deps.ownServer ? [base] : [];
+    if (authorizationServers.length === 0) return send(reply, 404, { error: 'not_found', error_description: 'no authorization server is configured (identity.oauthServer or identity.mcpAuth): use an agent token' });
     return send(reply, 200, protectedResourceMetadata(base, server, { authorizationServers, servers: deps.servers() }));
   }
 

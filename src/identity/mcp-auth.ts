@@ -36,8 +36,9 @@ export function createMcpAuth(deps: { store: Store; oauth?: OAuthServer | undefi
   const known = new Map<string, Known>();
   const unlisten: (() => Promise<void>)[] = [];
 
-  function dropOAuth() {
-    for (const [h, k] of known) if (k.kind === 'oauth' || k.until <= now()) known.delete(h);
+  /** A token or an agent was revoked somewhere: forget every cached verdict (they are cheap to redo). */
+  function dropAll() {
+    known.clear();
     deps.jwt?.invalidate();
   }
 
@@ -54,8 +55,8 @@ export function createMcpAuth(deps: { store: Store; oauth?: OAuthServer | undefi
 
   return {
     async start(): Promise<void> {
-      unlisten.push(await deps.store.listen(OAUTH_CHANNEL, dropOAuth));
-      unlisten.push(await deps.store.listen(AGENT_CHANNEL, dropOAuth));
+      unlisten.push(await deps.store.listen(OAUTH_CHANNEL, dropAll));
+      unlisten.push(await deps.store.listen(AGENT_CHANNEL, dropAll));
     },
     async stop(): Promise<void> {
       for (const u of unlisten.splice(0)) await u();
@@ -63,7 +64,7 @@ export function createMcpAuth(deps: { store: Store; oauth?: OAuthServer | undefi
 
     /** Drops cached OAuth tokens here and on every other instance. */
     async revoked(): Promise<void> {
-      dropOAuth();
+      dropAll();
       await deps.store.notify(OAUTH_CHANNEL, 'revoked');
     },
 

@@ -47,7 +47,10 @@ describe('an external OIDC issuer\'s JWT access tokens', () => {
       ['no audience', await idp.token({ org: r.orgId, scope: 'mcp' }), /claim "aud"/],
       ['issuer', await idp.token({ org: r.orgId, scope: 'mcp' }, { audience: AUD, issuer: 'https://evil.example' }), /claim "iss"/],
       ['org', await idp.token({ org: 'no-such-org', scope: 'mcp' }, { audience: AUD }), /names no FlowLink organization/],
+      ['not yet valid', await idp.token({ org: r.orgId, scope: 'mcp' }, { audience: AUD, notBefore: 600 }), /claim "nbf"/],
     ];
+    // Within the allowed skew (30 s) an expired token still passes.
+    assert.equal((await mcpPost(`${r.url}/mcp`, await idp.token({ org: r.orgId, scope: 'mcp' }, { audience: AUD, expiresIn: -5 }), INIT)).status, 200);
     const good = await idp.token({ org: r.orgId, scope: 'mcp' }, { audience: AUD });
     const [h, p, s] = good.split('.');
     cases.push(['signature', `${h}.${p}.${s!.slice(0, -4)}AAAA`, /signature/]);
@@ -57,6 +60,19 @@ describe('an external OIDC issuer\'s JWT access tokens', () => {
       assert.match(res.body.error.message, msg, what);
       assert.match(res.headers.get('www-authenticate')!, /error="invalid_token"/, what);
     }
+  });
+
+  test('revoking the subject\'s agent locks the subject out, even with a cached token', async () => {
+    const token = await idp.token({ org: r.orgId, scope: 'mcp' }, { audience: AUD, sub: 'mallory' });
+    assert.equal((await mcpPost(`${r.url}/mcp`, token, INIT)).status, 200);
+    const agent = (await r.fl.agents.list(r.orgId)).find((a) => a.labels.sub === 'mallory')!;
+    await r.fl.agents.revokeById(r.orgId, agent.id);
+    let status = 200;
+    for (let i = 0; i < 100 && status === 200; i++) {
+      status = (await mcpPost(`${r.url}/mcp`, token, INIT)).status;
+      if (status === 200) await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal(status, 401);
   });
 
   test('scopes from the token limit servers (403 insufficient_scope)', async () => {

@@ -49,11 +49,12 @@ export class FakeOidcIssuer {
   }
 
   /** Signs an access token; `expiresIn` in seconds (negative: already expired). */
-  async token(claims: Record<string, unknown>, opts: { expiresIn?: number; issuer?: string; audience?: string | undefined; sub?: string } = {}): Promise<string> {
+  async token(claims: Record<string, unknown>, opts: { expiresIn?: number; issuer?: string; audience?: string | undefined; sub?: string; notBefore?: number } = {}): Promise<string> {
     const key = this.keys[this.keys.length - 1]!;
     const now = Math.floor(Date.now() / 1000);
     let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt' }).setIssuer(opts.issuer ?? this.issuer).setSubject(opts.sub ?? 'user-1').setIssuedAt(now).setExpirationTime(now + (opts.expiresIn ?? 300));
     if (opts.audience !== undefined) jwt = jwt.setAudience(opts.audience);
+    if (opts.notBefore !== undefined) jwt = jwt.setNotBefore(now + opts.notBefore);
     return jwt.sign(key.privateKey);
   }
 
