@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import pino from 'pino';
 import { startFlowLink } from '../helpers/flowlink.ts';
 import { connectClient } from '../helpers/client.ts';
 import { startAlertReceiver } from '../fakes/audit-alert-webhook.ts';
@@ -72,7 +73,7 @@ test('an alert the webhook refuses is retried once; later failures only count; a
   const hook = await startAlertReceiver();
   hook.failNext(1);
   const logs: string[] = [];
-  const logger = { error: (_o: unknown, m: string) => logs.push(`error ${m}`), warn: (_o: unknown, m: string) => logs.push(`warn ${m}`), info: (_o: unknown, m: string) => logs.push(`info ${m}`) };
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(`${pino.levels.labels[JSON.parse(line).level]} ${JSON.parse(line).msg}`) });
   const alerts = createAuditAlerts({ logger, sinks: [createWebhookAlertSink({ url: hook.url })] });
   alerts.writeResult(false, new Error('disk full'));
   alerts.writeResult(false, new Error('disk full'));
