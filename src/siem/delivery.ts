@@ -126,9 +126,9 @@ export function createSiemDelivery(opts: DeliveryOptions) {
       const cursors = await siemRepo.cursorsOfSink(store, sink.id);
       for (const h of heads) {
         const r = await deliverOrg(sink, h.org_id, Number(h.seq), cursors.get(h.org_id));
+        if (r !== false) sent += r;
         // A sink that failed for one org is most likely down for all: try again next pass.
         if (r === false || !held.has(sink.id)) break;
-        sent += r;
       }
     }
     return sent;
@@ -141,7 +141,7 @@ export function createSiemDelivery(opts: DeliveryOptions) {
       running ??= pass().finally(() => (running = undefined));
       return running;
     },
-    /** Runs passes until nothing is left to send or a sink fails (tests and `flowlink audit sinks --flush`). */
+    /** Runs passes until a pass sends nothing (nothing left, or every sink with a backlog failed or waits). */
     async drain(maxPasses = 100): Promise<number> {
       let total = 0;
       for (let i = 0; i < maxPasses; i++) {
