@@ -9,6 +9,12 @@ import { can } from '../identity/roles.ts';
 import { safeEqual } from '../lib/secure-compare.ts';
 import { describeScopes } from '../identity/oauth-server/oauth-scopes.ts';
 import { pickLang, renderConsent, renderError, renderNoOrg, renderSignIn, type Lang } from '../identity/oauth-server/consent.page.ts';
+
+/** The CSP form-action source that lets the consent form's redirect reach the client (a private-use scheme as a scheme source). */
+function cspSource(uri: string): string {
+  const u = new URL(uri);
+  return u.origin !== 'null' ? u.origin : u.protocol;
+}
 import { SESSION_COOKIE } from './identity.kit.ts';
 
 export interface OAuthRoutesDeps {
@@ -139,7 +145,7 @@ export function registerOAuthServerRoutes(app: FastifyInstance, deps: OAuthRoute
       const { request } = ok;
       const params: Record<string, string> = { response_type: 'code', client_id: request.client.clientId, redirect_uri: request.redirectUri, code_challenge: request.codeChallenge, code_challenge_method: 'S256', scope: request.scopes.join(' '), resource: request.resource };
       if (request.state !== undefined) params.state = request.state;
-      return html(reply, 200, renderConsent({ lang, clientName: request.client.name, clientId: request.client.clientId, redirectUri: request.redirectUri, scopeLines: describeScopes(request.scopes, lang), orgs, csrf: who.session.csrf_token, params }), new URL(request.redirectUri).origin);
+      return html(reply, 200, renderConsent({ lang, clientName: request.client.name, clientId: request.client.clientId, redirectUri: request.redirectUri, scopeLines: describeScopes(request.scopes, lang), orgs, csrf: who.session.csrf_token, params }), cspSource(request.redirectUri));
     });
 
     r.post('/oauth/authorize', async (req, reply) => {

@@ -179,6 +179,17 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.match(page.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
     });
 
+    test('a native client with a private-use scheme gets its code (CSP lets the form reach it)', async () => {
+      const redirect = 'cursor://anysphere.cursor-retrieval/oauth/callback';
+      const clientId = await registerClient(r.url, 'Cursor', redirect);
+      const page = await r.user.openConsent(authorizeUrl(r.url, { clientId, challenge: pkce().challenge, redirect }));
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-security-policy')!, /form-action 'self' cursor:;/);
+      assert.match(page.html, /cursor:\/\/anysphere\.cursor-retrieval/);
+      const back = await r.user.submitConsent(page.fields, 'approve');
+      assert.ok(back.location!.startsWith(`${redirect}?code=`));
+    });
+
     test('registration refuses unsafe redirect URIs and secrets are never accepted at the token endpoint', async () => {
       for (const bad of ['http://evil.example/cb', 'javascript:alert(1)', 'https://x.example/cb#frag']) {
         const res = await fetch(`${r.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ redirect_uris: [bad] }) });

@@ -51,3 +51,9 @@ test('challenges and pages: quoting and language', () => {
   assert.equal(pickLang(undefined), 'en');
   assert.equal(esc(`<a href="x">'&`), '&#60;a href=&#34;x&#34;&#62;&#39;&#38;');
 });
+
+test('redirect origins for the consent page: web origins and private-use schemes', async () => {
+  const { redirectOrigin } = await import('../../src/identity/oauth-server/consent.page.ts');
+  assert.equal(redirectOrigin('http://127.0.0.1:9/cb?x=1'), 'http://127.0.0.1:9');
+  assert.equal(redirectOrigin('cursor://anysphere.cursor-retrieval/oauth/callback'), 'cursor://anysphere.cursor-retrieval');
+});

@@ -80,12 +80,7 @@ export function renderConsent(v: ConsentView): string {
     v.orgs.length === 1
       ? `<p>${t.org}: <b>${esc(v.orgs[0]!.name)}</b></p><input type="hidden" name="org_id" value="${esc(v.orgs[0]!.id)}">`
       : `<p><label>${t.org}: <select name="org_id">${v.orgs.map((o) => `<option value="${esc(o.id)}">${esc(o.name)}</option>`).join('')}</select></label></p>`;
-  let redirectHost = v.redirectUri;
-  try {
-    redirectHost = new URL(v.redirectUri).origin;
-  } catch {
-    // shown as given
-  }
+  const redirectHost = redirectOrigin(v.redirectUri);
   return page(
     v.lang,
     t.title,
@@ -98,6 +93,16 @@ ${orgField}<p>${t.agent}</p>
 <button type="submit" name="decision" value="approve">${t.approve}</button><button type="submit" name="decision" value="deny">${t.deny}</button>
 </form>`,
   );
+}
+
+/** Where a redirect URI leads, for people and for CSP: its origin, or scheme://host for private-use schemes (whose origin is "null"). */
+export function redirectOrigin(uri: string): string {
+  try {
+    const u = new URL(uri);
+    return u.origin !== 'null' ? u.origin : `${u.protocol}//${u.host}`;
+  } catch {
+    return uri;
+  }
 }
 
 export function renderSignIn(lang: Lang): string {
