@@ -23,6 +23,8 @@ test('sign up, turn on 2FA with the QR page, sign out, sign in with password and
   await page.waitForURL(/\/console\/sign-in/);
   await page.getByTestId('sign-in-form').waitFor();
   await shot(page, 'sign-in');
+  await page.locator('[data-testid="sign-in-form"][data-providers=""]').waitFor();
+  assert.equal(await page.getByRole('link', { name: /Sign in with/ }).count(), 0, 'no provider buttons when the API lists none');
 
   await page.getByRole('link', { name: /create the first account/i }).click();
   await page.getByLabel('Name').fill('Olga Owner');
@@ -44,6 +46,9 @@ test('sign up, turn on 2FA with the QR page, sign out, sign in with password and
   assert.ok(codes.length >= 8, `recovery codes are shown once (${codes.length})`);
   await page.getByTestId('recovery-done').click();
   await page.getByText('On: signing in asks for a code').waitFor();
+  // No provider configured here: the sign-in methods card says so and offers nothing to link.
+  await page.getByText('No provider is linked.').waitFor();
+  assert.equal(await page.getByRole('button', { name: /^Link / }).count(), 0);
   await shot(page, 'account');
 
   await page.getByTestId('sign-out').click();

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, type SessionInfo } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { timeAgo } from '../lib/format.ts';
+import { useQueryParams } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { useQuery } from '../lib/use-query.ts';
 import { Async, Badge, Button, Card, ConfirmButton, PageHeader, Qr, Table, TextInput } from '../ui/index.ts';
@@ -119,6 +120,89 @@ function TwoFactor() {
   );
 }
 
+interface Identity {
+  id: string;
+  provider: string;
+  login: string | null;
+  email: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** Providers linked to the account (GitHub, Yandex, VK ID): link more, unlink. Hidden when the server has no OAuth. */
+function Identities() {
+  const { t, lang } = useI18n();
+  const params = useQueryParams();
+  const q = useQuery<{ identities: Identity[]; passwordSet: boolean; providers: { id: string; label: string }[] }>('/v1/me/identities');
+  const [error, setError] = useState<string>();
+  if (q.error?.status === 404) return null;
+  const label = (id: string) => q.data?.providers.find((p) => p.id === id)?.label ?? id;
+  const linked = params.get('linked');
+  const oauthError = params.get('error');
+  return (
+    <Card title={t('account.identities')}>
+      <p className="mb-3 text-sm text-slate-500">{t('account.identitiesHelp')}</p>
+      {linked && (
+        <p role="status" className="mb-3 text-sm text-emerald-700 dark:text-emerald-400">
+          {t('account.linkedOk', { name: label(linked) })}
+        </p>
+      )}
+      {oauthError && (
+        <p role="alert" className="mb-3 text-sm text-red-600 dark:text-red-400">
+          {t(`auth.oauth_${oauthError}`) === `auth.oauth_${oauthError}` ? oauthError : t(`auth.oauth_${oauthError}`)}
+        </p>
+      )}
+      <Async q={q}>
+        {(d) => (
+          <div className="space-y-3">
+            {!d.passwordSet && <p className="text-sm text-amber-700 dark:text-amber-400">{t('account.passwordNotSet')}</p>}
+            {d.identities.length === 0 ? (
+              <p className="text-sm text-slate-500">{t('account.noIdentities')}</p>
+            ) : (
+              <Table
+                rows={d.identities}
+                rowKey={(i) => i.id}
+                columns={[
+                  { key: 'p', header: t('account.provider'), cell: (i) => label(i.provider) },
+                  { key: 'l', header: t('account.login'), cell: (i) => i.login ?? i.email ?? '—' },
+                  { key: 'c', header: t('account.linked'), cell: (i) => timeAgo(i.createdAt, lang) },
+                  { key: 'u', header: t('account.lastUsed'), cell: (i) => (i.lastUsedAt ? timeAgo(i.lastUsedAt, lang) : t('common.never')) },
+                  { key: 'x', header: '', cell: (i) => <ConfirmButton label={t('account.unlink')} title={t('account.unlinkTitle', { name: label(i.provider) })} message={t('account.unlinkText')} confirmLabel={t('account.unlink')} onConfirm={async () => (await api.del(`/v1/me/identities/${encodeURIComponent(i.id)}`), q.reload())} /> },
+                ]}
+              />
+            )}
+            <div className="flex flex-wrap gap-2">
+              {d.providers
+                .filter((p) => !d.identities.some((i) => i.provider === p.id))
+                .map((p) => (
+                  <Button
+                    key={p.id}
+                    onClick={async () => {
+                      setError(undefined);
+                      try {
+                        const r = await api.post<{ authorizationUrl: string }>(`/v1/me/identities/${encodeURIComponent(p.id)}/link`);
+                        window.location.assign(r.authorizationUrl);
+                      } catch (e) {
+                        setError((e as Error).message);
+                      }
+                    }}
+                  >
+                    {t('account.link', { name: p.label })}
+                  </Button>
+                ))}
+            </div>
+            {error && (
+              <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+                {error}
+              </p>
+            )}
+          </div>
+        )}
+      </Async>
+    </Card>
+  );
+}
+
 function Sessions() {
   const { t, lang } = useI18n();
   const q = useQuery<{ sessions: SessionInfo[] }>('/v1/me/sessions');
@@ -204,6 +288,7 @@ export default function Account() {
       </PageHeader>
       <div className="space-y-4">
         <TwoFactor />
+        <Identities />
         <Sessions />
         <Password />
       </div>

@@ -12,15 +12,15 @@ const PROVIDERS = [
   { id: 'vk', label: 'auth.withVk' },
 ];
 
-/** Providers the API lists as configured; all three when it offers no listing. */
-function useProviders(): string[] {
-  const [ids, setIds] = useState<string[]>(PROVIDERS.map((p) => p.id));
+/** Providers the API lists as configured (undefined until it answers); all three when it offers no listing. */
+function useProviders(): string[] | undefined {
+  const [ids, setIds] = useState<string[]>();
   useEffect(() => {
     api
       .get<{ providers: { id: string }[] }>('/v1/auth/providers', undefined, { quiet401: true })
       .then((r) => setIds(r.providers.map((p) => p.id)))
       // No listing (an older FlowLink): all three buttons.
-      .catch(() => {});
+      .catch(() => setIds(PROVIDERS.map((p) => p.id)));
   }, []);
   return ids;
 }
@@ -68,7 +68,7 @@ export default function SignIn() {
 
   return (
     <AuthLayout title={step === 'password' ? t('auth.signInTitle') : t('auth.totpTitle')}>
-      <form onSubmit={submit} className="space-y-4" data-testid={step === 'password' ? 'sign-in-form' : 'totp-form'}>
+      <form onSubmit={submit} className="space-y-4" data-testid={step === 'password' ? 'sign-in-form' : 'totp-form'} data-providers={providers?.join(',') ?? 'loading'}>
         {oauthError && step === 'password' && <ErrorState error={new ApiError(400, oauthError, t(`auth.oauth_${oauthError}`) === `auth.oauth_${oauthError}` ? oauthError : t(`auth.oauth_${oauthError}`))} />}
         {step === 'password' ? (
           <>
@@ -104,7 +104,7 @@ export default function SignIn() {
       </form>
       {step === 'password' && (
         <>
-          {providers.length > 0 && (
+          {providers && providers.length > 0 && (
             <div className="mt-6 space-y-2">
               <p className="text-center text-xs uppercase text-slate-400">{t('auth.or')}</p>
               {PROVIDERS.filter((p) => providers.includes(p.id)).map((p) => (
