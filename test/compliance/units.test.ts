@@ -12,6 +12,7 @@ import { CHECK_IDS, STANDARD_IDS } from '../../src/compliance/compliance.types.t
 import { nextRun, parseSchedule } from '../../src/compliance/schedule.ts';
 import { parseStandards } from '../../src/compliance/compliance.service.ts';
 import { redactServer, redactValue, REDACTED } from '../../src/snapshots/redact.ts';
+import { ConfigSchema } from '../../src/config/schema.ts';
 
 const NOW = '2026-11-26T12:00:00.000Z';
 const daysAgo = (n: number) => new Date(Date.parse(NOW) - n * 86_400_000).toISOString();
@@ -200,4 +201,19 @@ test('snapshot redaction: credential keys, env/header values and URL passwords; 
   assert.equal(rest.approvals.slack.signingSecret, REDACTED);
   assert.equal(rest.approvals.slack.channel, '#ops');
   assert.equal(rest.limits.maxBodyBytes, 10);
+});
+
+test('config: compliance and snapshots sections with defaults; a bad schedule or standard names the key', () => {
+  const c = ConfigSchema.parse({ compliance: { schedule: 'weekly', dir: './out' }, snapshots: { schedule: 'every 6h' } });
+  assert.deepEqual(c.compliance!.standards, ['soc2', 'owasp-mcp', 'gost-57580', 'fstec']);
+  assert.deepEqual(c.compliance!.formats, ['html', 'json']);
+  assert.equal(c.snapshots!.beforePolicyChange, true);
+  const bad = ConfigSchema.safeParse({ compliance: { schedule: 'at noon' } });
+  assert.ok(!bad.success);
+  assert.deepEqual(bad.error.issues[0]!.path, ['compliance', 'schedule']);
+  assert.match(bad.error.issues[0]!.message, /expected hourly, daily, weekly/);
+  const std = ConfigSchema.safeParse({ compliance: { standards: ['pci'] } });
+  assert.ok(!std.success);
+  assert.deepEqual(std.error.issues[0]!.path, ['compliance', 'standards', 0]);
+  assert.ok(!ConfigSchema.safeParse({ snapshots: { every: 'day' } }).success, 'unknown keys are refused');
 });
