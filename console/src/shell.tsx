@@ -5,6 +5,7 @@ import { useSession } from './lib/session.tsx';
 import { can } from './lib/roles.ts';
 import { useI18n, LANGS, type Lang } from './i18n/index.tsx';
 import { useTheme, type Theme } from './lib/theme.ts';
+import { usePendingCount } from './lib/pending.ts';
 import { Loading, EmptyState, Button } from './ui/index.ts';
 
 function find(path: string): { page: PageDef; params: Record<string, string> } | undefined {
@@ -42,6 +43,10 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
   const { t } = useI18n();
   const { org } = useSession();
   const loc = useLocation().split('?')[0]!;
+  const pending = usePendingCount(can(org?.role, 'org.read') ? org?.id : undefined);
+  useEffect(() => {
+    document.title = pending ? `(${pending}) FlowLink` : 'FlowLink';
+  }, [pending]);
   return (
     <nav aria-label={t('common.menu')} className="space-y-5">
       {SECTIONS.map((section) => {
@@ -62,6 +67,11 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
                       className={`block rounded-md px-2 py-1.5 text-sm ${active ? 'bg-indigo-50 font-medium text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300' : 'text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800'}`}
                     >
                       {t(p.nav!)}
+                      {p.path === '/approvals' && pending ? (
+                        <span data-testid="pending-count" className="ml-2 rounded-full bg-amber-500 px-1.5 py-0.5 text-xs font-semibold text-white">
+                          {pending}
+                        </span>
+                      ) : null}
                     </Link>
                   </li>
                 );

@@ -46,6 +46,9 @@ test("a real MCP client's risky call shows up live in the queue, is approved in 
     await card.waitFor();
     assert.match((await card.textContent()) ?? '', /ops\/run_command/);
     await shot(page, 'approvals');
+    // The menu counts waiting requests (and the tab title shows it).
+    await page.getByTestId('pending-count').filter({ hasText: '1' }).waitFor();
+    assert.equal(await page.title(), '(1) FlowLink');
 
     // On a phone: the request page fits 390 px and its buttons are reachable.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -62,6 +65,7 @@ test("a real MCP client's risky call shows up live in the queue, is approved in 
     assert.equal(await call, `ran: ${PUSH}`, 'the agent receives the upstream result');
     assert.match((await page.getByTestId('decision').textContent()) ?? '', /owner@example\.test via web/);
     await page.setViewportSize({ width: 1280, height: 860 });
+    await page.getByTestId('pending-count').waitFor({ state: 'detached' });
 
     // A denied call: the reason reaches the agent.
     const denied = c.client

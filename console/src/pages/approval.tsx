@@ -7,6 +7,7 @@ import { Link, useParams } from '../lib/router.tsx';
 import { useOrg } from '../lib/session.tsx';
 import { useQuery } from '../lib/use-query.ts';
 import { useStream } from '../lib/use-stream.ts';
+import { APPROVALS_CHANGED } from '../lib/pending.ts';
 import { Async, Badge, Button, Card, ConfirmButton, Dialog, EmptyState, Json, PageHeader, RiskBadge, TextArea } from '../ui/index.ts';
 import { StateBadge } from './approvals-parts.tsx';
 
@@ -32,7 +33,13 @@ export default function ApprovalPage() {
   const [pending, setPending] = useState<Action>();
   const [error, setError] = useState<string>();
   const [suggested, setSuggested] = useState<string>();
-  const onEvent = useCallback((_e: string, d: unknown) => (d as { id?: string }).id === id && q.reload(), [id, q.reload]);
+  const onEvent = useCallback(
+    (_e: string, d: unknown) => {
+      window.dispatchEvent(new Event(APPROVALS_CHANGED));
+      if ((d as { id?: string }).id === id) q.reload();
+    },
+    [id, q.reload],
+  );
   useStream(`/v1/approvals/stream?orgId=${encodeURIComponent(org.id)}`, ['approval'], onEvent);
   const mayDecide = can(org.role, 'approvals.decide');
 

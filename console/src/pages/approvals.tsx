@@ -4,6 +4,7 @@ import { useT } from '../i18n/index.tsx';
 import { useOrg } from '../lib/session.tsx';
 import { useQuery } from '../lib/use-query.ts';
 import { useStream } from '../lib/use-stream.ts';
+import { APPROVALS_CHANGED } from '../lib/pending.ts';
 import { Async, Badge, EmptyState, PageHeader } from '../ui/index.ts';
 import { ApprovalCard } from './approvals-parts.tsx';
 
@@ -19,7 +20,7 @@ export default function Approvals() {
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const onEvent = useCallback(() => {
     clearTimeout(timer.current);
-    timer.current = setTimeout(q.reload, 100);
+    timer.current = setTimeout(() => (q.reload(), window.dispatchEvent(new Event(APPROVALS_CHANGED))), 100);
   }, [q.reload]);
   const status = useStream(`/v1/approvals/stream?orgId=${encodeURIComponent(org.id)}`, ['approval'], onEvent);
   const shown = (d: { approvals: Approval[] }) => (tab === 'pending' ? d.approvals : d.approvals.filter((a) => a.state !== ('pending' as ApprovalState)));
