@@ -113,6 +113,16 @@ for (const backend of ['pglite', 'postgres'] as const) {
         }
         assert.equal(denied.status, 401, `${how}: the edge refuses the revoked token`);
         assert.match(denied.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+        if (how === 'agent-api') {
+          // Consenting again gives the same client a new agent (the revoked one stays revoked).
+          const before = (await r.fl.store.query<{ agent_id: string }>('SELECT agent_id FROM oauth_grants WHERE client_id = $1', [t.clientId]))[0]!.agent_id;
+          const again = await authorizeByHand(r, { clientId: t.clientId });
+          const t2 = await tokenRequest(r.url, { grant_type: 'authorization_code', code: again.code, code_verifier: again.verifier, redirect_uri: REDIRECT, client_id: t.clientId });
+          assert.equal((await mcpPost(`${r.url}/mcp`, t2.body.access_token, INIT)).status, 200);
+          const after = (await r.fl.store.query<{ agent_id: string }>('SELECT agent_id FROM oauth_grants WHERE client_id = $1', [t.clientId]))[0]!.agent_id;
+          assert.notEqual(after, before);
+          assert.equal((await mcpPost(`${r.url}/mcp`, t.access, INIT)).status, 401, 'the old token stays dead');
+        }
       }
     });
 

@@ -116,9 +116,12 @@ export class TestProvider implements OAuthClientProvider {
   }
 }
 
+/** Shield stays on; its analysis budget is widened because this machine's cores are shared (a timeout fails closed). */
+export const SHIELD = { enabled: true, timeoutMs: 2000 };
+
 /** A FlowLink with two servers and a signed-in first user (owner of the default org). */
 export async function boot(overrides: Record<string, unknown> = {}, opts: { postgres?: boolean } = {}): Promise<Running & { user: WebUser }> {
-  const r = await startFlowLink({ servers: { everything: servers.everything, memory: servers.memory }, identity: { signup: 'open' }, ...overrides }, opts);
+  const r = await startFlowLink({ servers: { everything: servers.everything, memory: servers.memory }, identity: { signup: 'open' }, shield: SHIELD, ...overrides }, opts);
   const user = new WebUser(r.url);
   await user.signUp();
   return { ...r, user };

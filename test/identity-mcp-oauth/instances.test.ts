@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFlowLink, privatePgUrl, servers } from '../helpers/flowlink.ts';
-import { WebUser, tokensByHand, mcpPost, INIT } from './harness.ts';
+import { WebUser, tokensByHand, mcpPost, INIT, SHIELD } from './harness.ts';
 
 // Two instances on one PostgreSQL: a token issued on A works on B, and revoking it on A stops
 // B's open session (B had the token cached) — the revocation travels by NOTIFY.
 test('a token revoked on one instance is refused by another instance\'s open session', async () => {
   const pgUrl = await privatePgUrl();
-  const cfg = { servers: { everything: servers.everything }, identity: { signup: 'open' } };
+  const cfg = { servers: { everything: servers.everything }, identity: { signup: 'open' }, shield: SHIELD };
   const a = await startFlowLink(cfg, { pgUrl });
   const b = await startFlowLink(cfg, { pgUrl });
   try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { FakeOidcIssuer } from '../fakes/oidc/issuer.ts';
 import { startFlowLink, servers, type Running } from '../helpers/flowlink.ts';
-import { mcpPost, INIT } from './harness.ts';
+import { mcpPost, INIT, SHIELD } from './harness.ts';
 
 const AUD = 'https://flowlink.test/mcp';
 
@@ -13,7 +13,7 @@ describe('an external OIDC issuer\'s JWT access tokens', () => {
   before(async () => {
     idp = await new FakeOidcIssuer().start();
     // No jwksUrl: the key set is found through the issuer's discovery document.
-    r = await startFlowLink({ servers: { everything: servers.everything, memory: servers.memory }, identity: { mcpAuth: { issuer: idp.issuer, audience: AUD, orgClaim: 'org', jwksCooldown: 0 } } });
+    r = await startFlowLink({ servers: { everything: servers.everything, memory: servers.memory }, shield: SHIELD, identity: { mcpAuth: { issuer: idp.issuer, audience: AUD, orgClaim: 'org', jwksCooldown: 0 } } });
   });
   after(async () => {
     await r.stop();

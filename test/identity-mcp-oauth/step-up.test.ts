@@ -36,6 +36,12 @@ test('step-up: a call outside the token\'s scope sends the SDK client back for t
     await c2.connect(new StreamableHTTPClientTransport(new URL(url), { authProvider: provider }));
     const res = await c2.callTool({ name: 'everything__echo', arguments: { message: 'up' } });
     assert.match(JSON.stringify(res.content), /Echo: up/);
+    // Both consents are one grant with one agent (reused per user and client), now with the wider scopes.
+    const grants = await r.fl.store.query<{ agent_id: string; scope: string }>('SELECT agent_id, scope FROM oauth_grants WHERE client_id = $1', [provider.info.client_id]);
+    assert.equal(grants.length, 1);
+    assert.match(grants[0]!.scope, /mcp:everything\/echo/);
+    const oauthAgents = (await r.fl.agents.list(r.orgId)).filter((a) => a.labels.source === 'oauth');
+    assert.deepEqual(oauthAgents.map((a) => a.id), [grants[0]!.agent_id]);
     await c1.close();
     await c2.close();
   } finally {
