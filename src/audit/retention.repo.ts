@@ -22,6 +22,8 @@ export interface PurgeRequest {
   reason: string | null;
   purged_events: number | null;
   purged_calls: number | null;
+  exported_at: string | null;
+  exported_by_name: string | null;
 }
 
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string).toISOString());
@@ -35,6 +37,8 @@ function toRequest(r: Record<string, unknown>): PurgeRequest {
     requested_at: iso(r.requested_at)!,
     expires_at: iso(r.expires_at)!,
     decided_at: iso(r.decided_at),
+    exported_at: iso(r.exported_at),
+    exported_by_name: (r.exported_by_name as string | null | undefined) ?? null,
     purged_events: r.purged_events === null ? null : Number(r.purged_events),
     purged_calls: r.purged_calls === null ? null : Number(r.purged_calls),
   };
@@ -61,7 +65,7 @@ export const retentionRepo = {
     const anchor = (await q.query<{ prev_hash: string }>('SELECT prev_hash FROM audit_events WHERE org_id = $1 AND seq = $2', [orgId, below]))[0]?.prev_hash ?? null;
     return { below_seq: below, events: Number(c.e), calls: Number(c.c), anchor_hash: anchor };
   },
-  async insertRequest(q: Queryable, r: Omit<PurgeRequest, 'decided_by' | 'decided_by_name' | 'decided_at' | 'reason' | 'purged_events' | 'purged_calls' | 'requested_at' | 'state'>): Promise<PurgeRequest> {
+  async insertRequest(q: Queryable, r: Omit<PurgeRequest, 'decided_by' | 'decided_by_name' | 'decided_at' | 'reason' | 'purged_events' | 'purged_calls' | 'requested_at' | 'state' | 'exported_at' | 'exported_by_name'>): Promise<PurgeRequest> {
     const rows = await q.query<Record<string, unknown>>(
       `INSERT INTO audit_purge_requests (id, org_id, state, below_seq, cutoff, retention_days, events, calls, requested_by, requested_by_name, expires_at)
        VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
@@ -81,6 +85,17 @@ export const retentionRepo = {
       `UPDATE audit_purge_requests SET state = $3, decided_by = $4, decided_by_name = $5, decided_at = now(), reason = $6, purged_events = $7, purged_calls = $8 WHERE org_id = $1 AND id = $2`,
       [orgId, id, state, by?.id ?? null, by?.name ?? null, reason, purged?.events ?? null, purged?.calls ?? null],
     );
+  },
+  /** A page of the org's events in [fromSeq, belowSeq) with their call rows (null for events without one). */
+  async rangeWithCalls(q: Queryable, orgId: string, fromSeq: number, belowSeq: number, limit: number): Promise<(Record<string, unknown> & { seq: number; call: Record<string, unknown> | null })[]> {
+    return q.query(
+      `SELECT e.*, to_jsonb(c) - 'org_id' AS call FROM audit_events e LEFT JOIN calls c ON c.org_id = e.org_id AND c.audit_seq = e.seq
+       WHERE e.org_id = $1 AND e.seq >= $2 AND e.seq < $3 ORDER BY e.seq LIMIT $4`,
+      [orgId, fromSeq, belowSeq, limit],
+    );
+  },
+  async markExported(q: Queryable, orgId: string, id: string, byName: string): Promise<void> {
+    await q.query('UPDATE audit_purge_requests SET exported_at = now(), exported_by_name = $3 WHERE org_id = $1 AND id = $2', [orgId, id, byName]);
   },
   /** Deletes the org's records below `belowSeq` (calls first: they reference the events by seq). */
   async purge(q: Queryable, orgId: string, belowSeq: number): Promise<{ events: number; calls: number }> {

@@ -11,6 +11,7 @@ export const MAX_RETENTION_DAYS = 36_500;
 /** A purge request nobody approved within this long lapses. */
 export const PURGE_REQUEST_TTL_MS = 24 * 3600_000;
 const DAY = 86_400_000;
+const EXPORT_PAGE = 1000;
 
 /** Who acts on retention: a signed-in person (API keys may not request or approve purges). */
 export interface RetentionActor {
@@ -129,6 +130,25 @@ export function createRetentionService(deps: { store: Store; audit: Pick<AuditWr
         data: { request_id: id, below_seq: done.below, anchor_hash: done.anchor, events: done.purged.events, calls: done.purged.calls, requested_by: done.req.requested_by, approved_by: actor.userId, by_name: actor.name.slice(0, 256) },
       });
       return (await retentionRepo.request(store, actor.orgId, id))!;
+    },
+
+    /**
+     * The records a pending request would delete, as JSON Lines (each event with its call row),
+     * streamed page by page; export them before approving. Recorded on the request when the
+     * whole range was read.
+     */
+    async *exportPurge(actor: Pick<RetentionActor, 'orgId' | 'name'>, id: string): AsyncGenerator<string> {
+      const req = await retentionRepo.request(store, actor.orgId, id);
+      if (!req) throw new FlowLinkError('not_found', 'no such purge request');
+      if (req.state !== 'pending') throw new FlowLinkError('conflict', `the purge request is ${req.state}: its records are ${req.state === 'executed' ? 'gone' : 'not going to be deleted'}`);
+      let from = 1;
+      for (;;) {
+        const page = await retentionRepo.rangeWithCalls(store, actor.orgId, from, req.below_seq, EXPORT_PAGE);
+        if (page.length) yield page.map((r) => JSON.stringify({ ...r, seq: Number(r.seq), ts: new Date(r.ts as string).toISOString() }) + '\n').join('');
+        if (page.length < EXPORT_PAGE) break;
+        from = Number(page[page.length - 1]!.seq) + 1;
+      }
+      await retentionRepo.markExported(store, actor.orgId, id, actor.name.slice(0, 256));
     },
 
     /** Rejects (or, for the requester, withdraws) a pending request; nothing is deleted. */

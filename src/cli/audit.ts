@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command, Io } from './args.ts';
 import { print, table } from './args.ts';
@@ -35,9 +35,10 @@ const usage = `Usage:
   flowlink audit retention show [--org NAME] [--json]
   flowlink audit retention set DAYS --as EMAIL [--org NAME]
   flowlink audit retention request-purge --as EMAIL [--org NAME] [--json]
-  flowlink audit retention approve-purge ID --as EMAIL [--org NAME] [--json]
+  flowlink audit retention approve-purge ID --as EMAIL [--export FILE] [--org NAME] [--json]
       records older than the retention period are deleted only when one owner or admin
-      requests it and a different owner, admin or auditor approves (--as names the member)
+      requests it and a different owner, admin or auditor approves (--as names the member);
+      --export writes the records (JSON Lines) to a new FILE first and deletes only if that worked
 Common: [--config FILE] [--data DIR]. The signing key lives in <data>/audit-keys/ (0600) or in ${SIGNING_KEY_ENV}.`;
 
 export const auditCommand: Command = {
@@ -139,6 +140,23 @@ async function retention(io: Io, store: Store, keys: AuditKeys, sub: string, arg
     return 0;
   }
   if (!arg || !/^[A-Za-z0-9_-]{1,64}$/.test(arg)) throw new FlowLinkError('invalid_params', 'audit retention approve-purge needs the request id (see "audit retention show")');
+  if (values.export) {
+    // Export first; a failed write leaves everything in place.
+    const file = resolve(io.cwd, values.export as string);
+    const out = createWriteStream(file, { mode: 0o600, flags: 'wx' });
+    const done = new Promise<void>((ok, fail) => (out.on('finish', ok), out.on('error', fail)));
+    let lines = 0;
+    try {
+      for await (const chunk of service.exportPurge(actor, arg)) {
+        lines += chunk.split('\n').length - 1;
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      }
+    } finally {
+      out.end();
+    }
+    await done;
+    io.stderr.write(`exported ${lines} records to ${values.export as string}\n`);
+  }
   const r = await service.approvePurge(actor, arg);
   if (json) return print(io, JSON.stringify(r)), 0;
   print(io, `Purged ${r.purged_events} records and ${r.purged_calls} calls of ${org.name}; the chain now begins at seq ${r.below_seq} (signed marker written).`);

@@ -367,6 +367,25 @@ export function auditRoutes(deps: AuditRoutesDeps) {
     });
 
     route(api, {
+      method: 'GET', url: '/v1/orgs/:orgId/audit/retention/purges/:id/export', auth: { kind: 'org', perm: 'audit.read' }, tags: ['audit'], summary: 'The records a pending purge would delete, as JSON Lines (export them before approving)',
+      schema: { params: purgeParams },
+      async handler(req, reply) {
+        const a = who.actor(req);
+        const id = (req.params as { id: string }).id;
+        const lines = deps.retention.exportPurge({ orgId: a.orgId, name: req.identityAuth.user?.email ?? `api key ${a.id}` }, id);
+        // The first page is read before answering, so an unknown or closed request gets its error status.
+        const first = await lines.next();
+        reply.header('content-type', 'application/x-ndjson; charset=utf-8');
+        reply.header('content-disposition', `attachment; filename="flowlink-purge-${id}.jsonl"`);
+        async function* all() {
+          if (!first.done) yield first.value;
+          yield* lines;
+        }
+        return reply.send(Readable.from(all(), { objectMode: false }));
+      },
+    });
+
+    route(api, {
       method: 'POST', url: '/v1/orgs/:orgId/audit/retention/purges/:id/reject', auth: { kind: 'org', perm: 'audit.read' }, tags: ['audit'], summary: 'Reject (or, as its requester, withdraw) a pending purge request',
       schema: { params: purgeParams, body: S.obj({ reason: S.str(1000) }) },
       async handler(req) {

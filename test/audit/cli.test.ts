@@ -106,8 +106,12 @@ test('flowlink audit retention: set, show, request-purge; the requester cannot a
     assert.match(self.err, /second person/);
     assert.equal(JSON.parse((await r(['show', '--json'])).out).due.events, 30, 'still there');
 
-    const ok = await r(['approve-purge', id, '--as', 'auditor@example.test']);
+    const ok = await r(['approve-purge', id, '--as', 'auditor@example.test', '--export', 'purged.jsonl']);
     assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.err, /exported 30 records to purged\.jsonl/);
+    const exported = readFileSync(join(dir, 'purged.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(exported.map((e) => e.seq), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.equal(statSync(join(dir, 'purged.jsonl')).mode & 0o777, 0o600);
     assert.match(ok.out, /Purged 30 records .* begins at seq 31/);
     const table = await r(['show']);
     assert.match(table.out, /The chain begins at seq 31/);

@@ -93,6 +93,17 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal((await owner.req('POST', `${R}/purges/${other.body.request.id}/approve`)).status, 409);
       assert.equal((await count(fl, org)).events, pending.events + 2, 'requested and rejected recorded, nothing deleted');
 
+      // Export before deleting: the range with its call rows, and the request records it.
+      const exp = await fl.fl.app.inject({ method: 'GET', url: `${R}/purges/${id}/export`, headers: { cookie: [...auditor.jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      assert.equal(exp.statusCode, 200, exp.body);
+      const lines = exp.body.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+      assert.deepEqual(lines.filter((l) => l.call).map((l) => l.call.id), ['old_5', 'old_6']);
+      assert.equal(lines[0].hash, old[0]!.hash);
+      const listed = (await owner.req('GET', R)).body.requests.find((q: { id: string }) => q.id === id);
+      assert.ok(listed.exported_at);
+      assert.equal((await outsider.req('GET', `/api/v1/orgs/${outsiderOrg}/audit/retention/purges/${id}/export`)).status, 404);
+
       // A different person approves: exactly the requested range goes, with a signed marker.
       const ok = await auditor.req('POST', `${R}/purges/${id}/approve`);
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
@@ -103,6 +114,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal(after.events, before.events - 40 + 5, '40 purged; set, two requests, the rejection and the purge recorded');
       assert.equal(after.calls, before.calls - 2);
       assert.equal((await auditor.req('POST', `${R}/purges/${id}/approve`)).status, 409);
+      assert.equal((await auditor.req('GET', `${R}/purges/${id}/export`)).status, 409, 'an executed request has nothing left to export');
 
       // The chain still verifies, from where it now begins, and so does the status route.
       const report = await verifyStoredLog(fl.fl.store, { orgId: org });
