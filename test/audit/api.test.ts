@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startFlowLink, type Running } from '../helpers/flowlink.ts';
 import { Browser, PASSWORD, uniqueEmail, type Api } from '../identity/harness.ts';
 import { seedCallsWith } from './helpers.ts';
+import { membersRepo } from '../../src/identity/orgs.repo.ts';
 
 // The audit and history REST API as the console uses it, on PGlite and on PostgreSQL.
 
@@ -147,6 +148,16 @@ for (const backend of ['pglite', 'postgres'] as const) {
         assert.ok(r.statusCode === 403 || r.statusCode === 404, `${path}: ${r.statusCode}`);
         assert.ok(!r.body.includes('call_0') && !r.body.includes('rm -rf'), path);
       }
+      // Roles: a viewer sees the overview only; an approver reads history but not the audit log.
+      const viewer = await signUp(fl);
+      const approver = await signUp(fl);
+      await membersRepo.add(fl.fl.store, home, (await viewer.req('GET', '/api/v1/me')).body.user.id, 'viewer');
+      await membersRepo.add(fl.fl.store, home, (await approver.req('GET', '/api/v1/me')).body.user.id, 'approver');
+      assert.equal((await viewer.req('GET', `${H}/stats/overview`)).status, 200);
+      for (const path of ['/history', '/audit/events', '/audit/chain']) assert.equal((await viewer.req('GET', `${H}${path}`)).status, 403, `viewer ${path}`);
+      assert.equal((await approver.req('GET', `${H}/history`)).status, 200);
+      assert.equal((await approver.req('GET', `${H}/audit/events`)).status, 403);
+
       const mine = await outsider.req('GET', `/api/v1/orgs/${other}/history`);
       assert.deepEqual(mine.body.calls.map((c: { call_id: string }) => c.call_id), ['bcall_0']);
       assert.equal((await outsider.req('GET', `/api/v1/orgs/${other}/stats/overview`)).body.counts.calls, 1);
