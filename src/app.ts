@@ -197,7 +197,9 @@ export async function createFlowLink(opts: {
   const checkHost = createHostCheck({ listenHost: config.listen.host, allowedHosts: config.listen.allowedHosts });
   let shuttingDown = false;
 
-  const app = Fastify({ logger: false, bodyLimit: config.limits.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: false });
+  // Unknown fields in a REST body or query are an error naming the field, not silently dropped
+  // (Fastify's default removes them); types in query strings are still coerced.
+  const app = Fastify({ logger: false, bodyLimit: config.limits.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: false, ajv: { customOptions: { removeAdditional: false } } });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {

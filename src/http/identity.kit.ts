@@ -168,6 +168,15 @@ export const S = {
   id: { type: 'string', maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' },
 };
 
+/** Ajv's message, with the field named when it is one the route does not know. */
+function validationMessage(err: Error & { validation?: unknown; validationContext?: string }): string {
+  const items = Array.isArray(err.validation) ? (err.validation as { keyword?: string; instancePath?: string; params?: { additionalProperty?: string } }[]) : [];
+  const unknown = items.find((v) => v.keyword === 'additionalProperties' && v.params?.additionalProperty);
+  if (!unknown) return err.message;
+  const where = `${err.validationContext ?? 'body'}${unknown.instancePath ? unknown.instancePath.replace(/\//g, '.') : ''}`;
+  return `${where} has an unknown field "${unknown.params!.additionalProperty}"`;
+}
+
 /**
  * The API's one error mapping: typed errors as they are, Fastify's validation, media-type
  * and size errors as typed ones, anything else as `internal` (logged, never shown).
@@ -176,7 +185,7 @@ export function apiErrorHandler(logger: Pick<Logger, 'error'>, what: string, bod
   return (err: Error & { statusCode?: number; code?: string; validation?: unknown }, req: FastifyRequest, reply: FastifyReply) => {
     let e: FlowLinkError;
     if (isFlowLinkError(err)) e = err;
-    else if (err.validation) e = new FlowLinkError('invalid_params', err.message);
+    else if (err.validation) e = new FlowLinkError('invalid_params', validationMessage(err));
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new FlowLinkError('unsupported_media_type', 'send the body as application/json');
     else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new FlowLinkError('payload_too_large', `the body is larger than ${bodyLimit} bytes`);
     else if (err.statusCode && err.statusCode < 500) e = new FlowLinkError('bad_request', err.message);
