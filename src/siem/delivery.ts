@@ -99,8 +99,8 @@ export function createSiemDelivery(opts: DeliveryOptions) {
         const delay = backoffDelay(attempts, { base: opts.backoffMs ?? 1000, max: opts.maxBackoffMs ?? 300_000, retryable, random: random() });
         retryAt.set(key, now() + delay);
         const message = err instanceof SinkError ? err.message : `${sink.id}: ${String((err as Error)?.message ?? err).slice(0, 200)}`;
-        await siemRepo.failed(store, sink.id, orgId, attempts, message);
         opts.onFailure?.(sink.id);
+        await siemRepo.failed(store, sink.id, orgId, attempts, message);
         opts.logger?.warn({ sink: sink.id, org: orgId, attempts, retryInMs: delay, error: message }, 'SIEM delivery failed; will retry');
         return false;
       }

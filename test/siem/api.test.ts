@@ -32,6 +32,8 @@ test('an owner of the default org sees each sink with its target, lag and delive
   while (hook.received.filter((e) => e.kind === 'agent.created').length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   assert.deepEqual(hook.received.filter((e) => e.kind === 'agent.created').map((e) => e.org_id), [rig.homeOrg, rig.homeOrg, rig.homeOrg]);
 
+  // The receiver has them before FlowLink records the delivery: wait for the cursor too.
+  while ((await rig.fl.siem.forOrg(rig.homeOrg))[0]!.delivered_total < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   const r = await owner.browser.req('GET', sinksUrl(owner.orgId));
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.scope, 'installation');
