@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { boot, TestProvider } from './harness.ts';
+import { connectClient } from '../helpers/client.ts';
 
 /** Connects with the SDK's OAuth support; the first attempt ends in a redirect to the consent page. */
 async function connect(url: string, provider: TestProvider) {
@@ -50,6 +51,12 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.ok(tools.tools.some((t) => t.name === 'everything__echo'));
       const res = await client.callTool({ name: 'everything__echo', arguments: { message: 'via oauth' } });
       assert.match(JSON.stringify(res.content), /via oauth/);
+
+      // The same access token on the stateless 2026-07-28 revision.
+      const modern = await connectClient(url, provider.saved.access_token, { modern: true });
+      const mres = await modern.client.callTool({ name: 'everything__echo', arguments: { message: 'stateless' } });
+      assert.match(JSON.stringify(mres.content), /Echo: stateless/);
+      await modern.close();
 
       // The client is an agent of the org: visible in the agents API with the consented scopes, and audited.
       const agents = await r.user.json('GET', `/api/v1/orgs/${r.orgId}/agents`);
