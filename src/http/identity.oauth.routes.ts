@@ -40,7 +40,7 @@ export function registerOAuthRoutes(api: FastifyInstance, deps: { oauth: OAuthSe
     schema: { params: S.obj({ provider }, ['provider']), querystring: S.obj({ invite: S.str(128) }) },
     async handler(req, reply) {
       const p = (req.params as { provider: string }).provider;
-      if (!oauth.has(p)) return reply.redirect('/#/signin?error=provider_unknown', 302);
+      if (!oauth.has(p)) return reply.redirect('/console/sign-in?error=provider_unknown', 302);
       let started;
       try {
         started = await oauth.start(p, { purpose: 'sign-in', inviteToken: (req.query as { invite?: string }).invite }, clientInfo(req));
@@ -48,7 +48,7 @@ export function registerOAuthRoutes(api: FastifyInstance, deps: { oauth: OAuthSe
         // A browser navigation: the answer is a page of the console, never JSON.
         const code = isFlowLinkError(err) && (err.code === 'rate_limited' || err.code === 'invalid_token') ? (err.code === 'rate_limited' ? 'rate_limited' : 'invite_invalid') : undefined;
         if (!code) throw err;
-        return reply.redirect(`/#/signin?error=${code}`, 302);
+        return reply.redirect(`/console/sign-in?error=${code}`, 302);
       }
       const { url, nonce } = started;
       setNonce(req, reply, nonce);
@@ -57,7 +57,7 @@ export function registerOAuthRoutes(api: FastifyInstance, deps: { oauth: OAuthSe
   });
 
   route(api, {
-    method: 'GET', url: '/v1/auth/oauth/:provider/callback', auth: { kind: 'public' }, tags, summary: 'Where the provider sends the browser back: sets the session and redirects to the console (errors: /#/signin?error=<code>)',
+    method: 'GET', url: '/v1/auth/oauth/:provider/callback', auth: { kind: 'public' }, tags, summary: 'Where the provider sends the browser back: sets the session and redirects to the console (errors: /console/sign-in?error=<code>)',
     schema: { params: S.obj({ provider }, ['provider']), querystring: { type: 'object', additionalProperties: { type: 'string', maxLength: 4096 } } },
     async handler(req, reply) {
       const p = (req.params as { provider: string }).provider;
@@ -65,12 +65,12 @@ export function registerOAuthRoutes(api: FastifyInstance, deps: { oauth: OAuthSe
       const current = sessionCookie ? await accounts.resolve(sessionCookie) : undefined;
       const r = await oauth.callback(p, { query: req.query as Record<string, string>, nonce: req.cookies[OAUTH_COOKIE], current }, clientInfo(req));
       clearNonce(req, reply);
-      if (!r.ok) return reply.redirect(`${r.purpose === 'link' ? '/#/account' : '/#/signin'}?error=${r.code}`, 302);
-      if (r.kind === 'linked') return reply.redirect(`/#/account?linked=${r.provider}`, 302);
+      if (!r.ok) return reply.redirect(`${r.purpose === 'link' ? '/console/account' : '/console/sign-in'}?error=${r.code}`, 302);
+      if (r.kind === 'linked') return reply.redirect(`/console/account?linked=${r.provider}`, 302);
       // Rotation: whatever session this browser had is ended; the new one replaces it.
       if (current) await accounts.signOut(current.session);
       kit.setSession(req, reply, r.session);
-      return reply.redirect(r.mfaRequired ? '/#/signin?mfa=1' : '/', 302);
+      return reply.redirect(r.mfaRequired ? '/console/sign-in?mfa=1' : '/', 302);
     },
   });
 

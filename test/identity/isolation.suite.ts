@@ -53,7 +53,7 @@ export function isolationSuite(opts: { postgres: boolean }) {
     assert.equal(link.status, 200, JSON.stringify(link.body));
     const cb = new URL((await fetch(link.body.authorizationUrl, { redirect: 'manual' })).headers.get('location')!);
     const done = await owner.req('GET', cb.pathname + cb.search);
-    assert.equal(done.headers.location, '/#/account?linked=github');
+    assert.equal(done.headers.location, '/console/account?linked=github');
   }
 
   before(async () => {

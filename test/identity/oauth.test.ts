@@ -103,7 +103,7 @@ for (const [name, open] of backends) {
     // Finished in another browser (no nonce cookie): refused.
     const other = new Browser(api, '10.62.0.9');
     const stolen = await roundTrip(new Browser(api, '10.62.0.1'), 'github', { callbackBrowser: other });
-    assert.equal(stolen.to, '/#/signin?error=state_invalid');
+    assert.equal(stolen.to, '/console/sign-in?error=state_invalid');
     assert.equal((await other.req('GET', '/api/v1/me')).status, 401);
 
     // Replay of a used callback in the browser that started it: refused.
@@ -113,14 +113,14 @@ for (const [name, open] of backends) {
     const nonce = (await new Browser(api).req('GET', '/api/v1/auth/oauth/github/start')).cookies.find((c) => c.name === 'fl_oauth')!.value;
     const replay = new Browser(api, '10.62.0.3');
     replay.jar.set('fl_oauth', nonce);
-    assert.equal(location(await replay.req('GET', ok.url)), '/#/signin?error=state_invalid', 'a used state is refused even with a live nonce');
+    assert.equal(location(await replay.req('GET', ok.url)), '/console/sign-in?error=state_invalid', 'a used state is refused even with a live nonce');
     const again = await b.req('GET', ok.url);
-    assert.equal(location(again), '/#/signin?error=state_invalid');
+    assert.equal(location(again), '/console/sign-in?error=state_invalid');
 
     // A forged state (the real code, another state): refused, and the code is never redeemed.
     const refusals = fake.refusals.length;
     const forged = await roundTrip(new Browser(api, '10.62.0.4'), 'github', { tamper: (u) => u.searchParams.set('state', 'fl_state_forged') });
-    assert.equal(forged.to, '/#/signin?error=state_invalid');
+    assert.equal(forged.to, '/console/sign-in?error=state_invalid');
     assert.equal(fake.refusals.length, refusals);
 
     // Expired: the row is past its time.
@@ -128,7 +128,7 @@ for (const [name, open] of backends) {
     const start = await late.req('GET', '/api/v1/auth/oauth/github/start');
     await store.query("UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE used_at IS NULL");
     const cb = new URL((await fetch(location(start), { redirect: 'manual' })).headers.get('location')!);
-    assert.equal(location(await late.req('GET', cb.pathname + cb.search)), '/#/signin?error=state_invalid');
+    assert.equal(location(await late.req('GET', cb.pathname + cb.search)), '/console/sign-in?error=state_invalid');
   });
 
   test(`${name}: a wrong PKCE verifier is refused by the provider and nobody signs in`, async () => {
@@ -139,7 +139,7 @@ for (const [name, open] of backends) {
       // The stored verifier is swapped, as if the code had been started by someone else.
       await store.query("UPDATE oauth_states SET code_verifier = 'x-wrong-verifier-x-wrong-verifier-x-wrong-verifier' WHERE used_at IS NULL AND provider = $1", [provider]);
       const cb = new URL((await fetch(location(start), { redirect: 'manual' })).headers.get('location')!);
-      assert.equal(location(await b.req('GET', cb.pathname + cb.search)), '/#/signin?error=exchange_failed');
+      assert.equal(location(await b.req('GET', cb.pathname + cb.search)), '/console/sign-in?error=exchange_failed');
       assert.equal(fake.refusals.at(-1)?.reason, 'code_verifier does not match the challenge');
       assert.equal(fake.refusals.at(-1)?.provider, provider);
       assert.equal((await b.req('GET', '/api/v1/me')).status, 401);
@@ -152,7 +152,7 @@ for (const [name, open] of backends) {
     const users = Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM users'))[0]!.n);
     fake.users.github = providerUser('unv', [{ email, verified: false, primary: true }]);
     const b = new Browser(api, '10.64.0.1');
-    assert.equal((await roundTrip(b, 'github')).to, '/#/signin?error=email_unverified');
+    assert.equal((await roundTrip(b, 'github')).to, '/console/sign-in?error=email_unverified');
     assert.equal((await b.req('GET', '/api/v1/me')).status, 401);
     assert.deepEqual((await owner.req('GET', '/api/v1/me/identities')).body.identities, []);
     assert.equal(Number((await store.query<{ n: number }>('SELECT count(*)::int AS n FROM users'))[0]!.n), users, 'no account was created');
@@ -187,7 +187,7 @@ for (const [name, open] of backends) {
     clockMs += TOTP_PERIOD_S * 1000;
     fake.users.vk = providerUser('totp', verified(email));
     const b = new Browser(api, '10.66.0.1');
-    assert.equal((await roundTrip(b, 'vk')).to, '/#/signin?mfa=1');
+    assert.equal((await roundTrip(b, 'vk')).to, '/console/sign-in?mfa=1');
     assert.equal((await b.req('GET', '/api/v1/me')).status, 401, 'the OAuth session waits for the second factor');
     assert.equal((await b.req('POST', '/api/v1/auth/2fa', { code: '000000' === totpAt(key, step()) ? '111111' : '000000' })).status, 401);
     assert.equal((await b.req('POST', '/api/v1/auth/2fa', { code: totpAt(key, step()) })).status, 200);
@@ -210,7 +210,7 @@ for (const [name, open] of backends) {
     const link = await b.req('POST', '/api/v1/me/identities/yandex/link');
     assert.equal(link.status, 200);
     const cb = new URL((await fetch(link.body.authorizationUrl, { redirect: 'manual' })).headers.get('location')!);
-    assert.equal(location(await b.req('GET', cb.pathname + cb.search)), '/#/account?linked=yandex');
+    assert.equal(location(await b.req('GET', cb.pathname + cb.search)), '/console/account?linked=yandex');
     const ids = (await b.req('GET', '/api/v1/me/identities')).body.identities;
     assert.deepEqual(ids.map((i: { provider: string }) => i.provider).sort(), ['github', 'yandex']);
     assert.equal((await b.req('DELETE', `/api/v1/me/identities/${gh.id}`)).status, 204);
@@ -223,7 +223,7 @@ for (const [name, open] of backends) {
     const intruder = await signUp(api, uniqueEmail('intruder'));
     const l2 = await intruder.req('POST', '/api/v1/me/identities/yandex/link');
     const cb2 = new URL((await fetch(l2.body.authorizationUrl, { redirect: 'manual' })).headers.get('location')!);
-    assert.equal(location(await intruder.req('GET', cb2.pathname + cb2.search)), '/#/account?error=identity_in_use');
+    assert.equal(location(await intruder.req('GET', cb2.pathname + cb2.search)), '/console/account?error=identity_in_use');
     // Someone else's identity id is not found (not "refused").
     assert.equal((await intruder.req('DELETE', `/api/v1/me/identities/${ya.id}`)).status, 404);
   });
@@ -232,13 +232,13 @@ for (const [name, open] of backends) {
     const email = uniqueEmail('closed');
     fake.users.github = providerUser('closed', verified(email));
     const b = new Browser(closedApi, '10.68.0.1');
-    assert.equal((await roundTrip(b, 'github')).to, '/#/signin?error=signup_closed');
+    assert.equal((await roundTrip(b, 'github')).to, '/console/sign-in?error=signup_closed');
     assert.equal((await store.query('SELECT id FROM users WHERE email = $1', [email])).length, 0);
 
     const admin = await signUp(api, uniqueEmail('closed-admin'));
     const orgId = (await admin.req('POST', '/api/v1/orgs', { name: `closed-${Date.now()}` })).body.org.id;
     const wrong = decodeURIComponent((await admin.req('POST', `/api/v1/orgs/${orgId}/invites`, { email: uniqueEmail('someone-else'), role: 'viewer' })).body.link.split('token=')[1]);
-    assert.equal((await roundTrip(b, 'github', { query: `?invite=${encodeURIComponent(wrong)}` })).to, '/#/signin?error=invite_invalid');
+    assert.equal((await roundTrip(b, 'github', { query: `?invite=${encodeURIComponent(wrong)}` })).to, '/console/sign-in?error=invite_invalid');
     const token = decodeURIComponent((await admin.req('POST', `/api/v1/orgs/${orgId}/invites`, { email, role: 'viewer' })).body.link.split('token=')[1]);
     assert.equal((await roundTrip(b, 'github', { query: `?invite=${encodeURIComponent(token)}` })).to, '/');
     const me = (await b.req('GET', '/api/v1/me')).body;
@@ -248,19 +248,19 @@ for (const [name, open] of backends) {
 
   test(`${name}: flows started from one address are limited (each one stores a row before anyone is known)`, async () => {
     const ip = `10.70.${Math.floor(Math.random() * 250)}.1`;
-    for (let i = 0; i < 30; i++) assert.notEqual(location(await new Browser(api, ip).req('GET', '/api/v1/auth/oauth/github/start')), '/#/signin?error=rate_limited');
-    assert.equal(location(await new Browser(api, ip).req('GET', '/api/v1/auth/oauth/github/start')), '/#/signin?error=rate_limited');
+    for (let i = 0; i < 30; i++) assert.notEqual(location(await new Browser(api, ip).req('GET', '/api/v1/auth/oauth/github/start')), '/console/sign-in?error=rate_limited');
+    assert.equal(location(await new Browser(api, ip).req('GET', '/api/v1/auth/oauth/github/start')), '/console/sign-in?error=rate_limited');
     assert.match(location(await new Browser(api, '10.71.0.1').req('GET', '/api/v1/auth/oauth/github/start')), /^http/, 'another address is not affected');
   });
 
   test(`${name}: a refusal at the provider, and an unknown provider, end on the sign-in page with a code`, async () => {
     fake.deny = true;
     try {
-      assert.equal((await roundTrip(new Browser(api, '10.69.0.1'), 'github')).to, '/#/signin?error=access_denied');
+      assert.equal((await roundTrip(new Browser(api, '10.69.0.1'), 'github')).to, '/console/sign-in?error=access_denied');
     } finally {
       fake.deny = false;
     }
-    assert.equal(location(await new Browser(api).req('GET', '/api/v1/auth/oauth/google/start')), '/#/signin?error=provider_unknown');
-    assert.equal(location(await new Browser(api).req('GET', '/api/v1/auth/oauth/google/callback?state=x&code=y')), '/#/signin?error=provider_unknown');
+    assert.equal(location(await new Browser(api).req('GET', '/api/v1/auth/oauth/google/start')), '/console/sign-in?error=provider_unknown');
+    assert.equal(location(await new Browser(api).req('GET', '/api/v1/auth/oauth/google/callback?state=x&code=y')), '/console/sign-in?error=provider_unknown');
   });
 }

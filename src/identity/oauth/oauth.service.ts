@@ -18,7 +18,7 @@ export const STATE_TTL_MS = 10 * 60_000;
 export const STARTS = { perAddress: 30, windowS: 15 * 60, lockS: 15 * 60 };
 
 /**
- * Stable reasons a callback can fail with; the console shows them (`/#/signin?error=<code>`).
+ * Stable reasons a callback can fail with; the console shows them (`/console/sign-in?error=<code>`).
  * Never more precise than this: the page is reachable by anyone.
  */
 export const OAUTH_ERRORS = {
