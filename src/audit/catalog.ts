@@ -114,6 +114,12 @@ export const AuditCatalog = {
     schema: z.strictObject({ started_at: s(40), ended_at: s(40), failed_writes: z.number().int().nonnegative(), error: s(300) }),
     description: 'The audit log could not be written for a while (calls were refused meanwhile) and is writable again',
   },
+  'audit.exported': {
+    code: 'FL-AUDIT-0008',
+    severity: 'low',
+    schema: z.strictObject({ what: z.enum(['history', 'purge_range']), format: z.enum(['csv', 'jsonl']), rows: z.number().int().nonnegative(), filters: z.record(z.string().max(32), s(256)).optional(), request_id: id.optional(), by_name: s(256) }),
+    description: 'Command history or the records of a purge request were exported through the API (who, which filters, how many rows)',
+  },
   // Secrets: names, versions, fingerprints and counts only; never a value or a reference's content.
   'secret.keys.setup': { code: 'FL-SECRET-0001', severity: 'medium', schema: secretKeyData, description: "An organization's secrets key pair was created" },
   'secret.keys.verified': { code: 'FL-SECRET-0002', severity: 'info', schema: z.strictObject({ key_id: id, fingerprint: s(64), ok: z.boolean() }), description: 'The server proved it can decrypt with the org key (a random challenge, nothing revealed)' },

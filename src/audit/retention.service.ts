@@ -137,18 +137,21 @@ export function createRetentionService(deps: { store: Store; audit: Pick<AuditWr
      * streamed page by page; export them before approving. Recorded on the request when the
      * whole range was read.
      */
-    async *exportPurge(actor: Pick<RetentionActor, 'orgId' | 'name'>, id: string): AsyncGenerator<string> {
+    async *exportPurge(actor: Pick<RetentionActor, 'orgId' | 'name'> & { userId?: string }, id: string): AsyncGenerator<string> {
       const req = await retentionRepo.request(store, actor.orgId, id);
       if (!req) throw new FlowLinkError('not_found', 'no such purge request');
       if (req.state !== 'pending') throw new FlowLinkError('conflict', `the purge request is ${req.state}: its records are ${req.state === 'executed' ? 'gone' : 'not going to be deleted'}`);
       let from = 1;
+      let rows = 0;
       for (;;) {
         const page = await retentionRepo.rangeWithCalls(store, actor.orgId, from, req.below_seq, EXPORT_PAGE);
+        rows += page.length;
         if (page.length) yield page.map((r) => JSON.stringify({ ...r, seq: Number(r.seq), ts: new Date(r.ts as string).toISOString() }) + '\n').join('');
         if (page.length < EXPORT_PAGE) break;
         from = Number(page[page.length - 1]!.seq) + 1;
       }
       await retentionRepo.markExported(store, actor.orgId, id, actor.name.slice(0, 256));
+      await deps.audit.append({ orgId: actor.orgId, kind: 'audit.exported', actor: { type: actor.userId ? 'user' : 'system', id: actor.userId ?? null }, outcome: 'success', data: { what: 'purge_range', format: 'jsonl', rows, request_id: id, by_name: actor.name.slice(0, 256) } });
     },
 
     /** Rejects (or, for the requester, withdraws) a pending request; nothing is deleted. */

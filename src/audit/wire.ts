@@ -61,7 +61,7 @@ export function wireAudit(opts: {
     checkpointer,
     retention,
     routes(d: Pick<AuditRoutesDeps, 'upstreams' | 'pendingApprovals' | 'identity'>) {
-      return auditRoutes({ store, live, retention, keys, ...d });
+      return auditRoutes({ store, audit: writer, live, retention, keys, ...d });
     },
     async start(): Promise<void> {
       checkpointer.start();

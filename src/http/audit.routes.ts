@@ -13,6 +13,7 @@ import { chainStatus, latestExportedCheckpoint, DEFAULT_STATUS_RECORDS, MAX_STAT
 import { checkpointOrg } from '../audit/checkpointer.ts';
 import { orgName } from '../audit/checkpoint.repo.ts';
 import type { AuditKeys } from '../audit/keys.ts';
+import type { AuditWriter } from '../audit/audit.writer.ts';
 import type { LiveFeed, LiveCall } from '../audit/live.ts';
 import type { RetentionActor, RetentionService } from '../audit/retention.service.ts';
 import { parseSpan, parseWhen } from '../audit/when.ts';
@@ -20,6 +21,7 @@ import { route, who, S, SESSION_COOKIE } from './identity.kit.ts';
 
 export interface AuditRoutesDeps {
   store: Store;
+  audit: Pick<AuditWriter, 'append'>;
   live: LiveFeed;
   retention: RetentionService;
   keys: AuditKeys;
@@ -140,8 +142,10 @@ export function auditRoutes(deps: AuditRoutesDeps) {
       async handler(req, reply) {
         const q = req.query as HistoryQuery & { format?: 'csv' | 'jsonl'; limit?: number };
         const format = q.format ?? 'jsonl';
-        const filter = historyFilter(who.actor(req).orgId, q);
+        const actor = who.actor(req);
+        const filter = historyFilter(actor.orgId, q);
         const max = q.limit ?? Infinity;
+        let rows = 0;
         async function* lines() {
           if (format === 'csv') yield csvHeader(CSV_COLUMNS);
           let left = max;
@@ -151,9 +155,13 @@ export function auditRoutes(deps: AuditRoutesDeps) {
             const page = await auditRepo.history(store, { ...filter, limit: want, beforeSeq });
             if (page.length) yield page.map((r) => (format === 'csv' ? csvRow(CSV_COLUMNS, historyRecord(r)) : JSON.stringify(historyRecord(r)) + '\n')).join('');
             left -= page.length;
+            rows += page.length;
             if (page.length < want) break;
             beforeSeq = Number(page[page.length - 1]!.audit_seq);
           }
+          // Recorded once the whole export was read (the outcome, not the attempt).
+          const used = Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'format' && v !== undefined).map(([k, v]) => [k, String(v).slice(0, 256)]));
+          await deps.audit.append({ orgId: actor.orgId, kind: 'audit.exported', actor: { type: actor.kind === 'user' ? 'user' : 'system', id: actor.id }, outcome: 'success', data: { what: 'history', format, rows, filters: used, by_name: (req.identityAuth.user?.email ?? `api key ${actor.id}`).slice(0, 256) } });
         }
         const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
         reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
@@ -372,7 +380,7 @@ export function auditRoutes(deps: AuditRoutesDeps) {
       async handler(req, reply) {
         const a = who.actor(req);
         const id = (req.params as { id: string }).id;
-        const lines = deps.retention.exportPurge({ orgId: a.orgId, name: req.identityAuth.user?.email ?? `api key ${a.id}` }, id);
+        const lines = deps.retention.exportPurge({ orgId: a.orgId, name: req.identityAuth.user?.email ?? `api key ${a.id}`, ...(a.kind === 'user' ? { userId: a.id } : {}) }, id);
         // The first page is read before answering, so an unknown or closed request gets its error status.
         const first = await lines.next();
         reply.header('content-type', 'application/x-ndjson; charset=utf-8');

@@ -90,6 +90,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.deepEqual(recs.map((r) => r.call_id), ['call_2', 'call_3']);
       assert.equal(recs[1].error, 'line1\nline2, "q"');
       assert.equal((await raw(owner, `${H}/history/export?format=xml`)).statusCode, 400);
+      const exports = (await owner.req('GET', `${H}/audit/events?kind=audit.exported`)).body.events;
+      assert.deepEqual(exports.map((e: { data: { format: string; rows: number; filters: object } }) => [e.data.format, e.data.rows, e.data.filters]), [['jsonl', 2, { agent: 'analyst' }], ['csv', 4, { since: '7d' }]], 'each export is recorded with its filters and row count');
 
       // Audit events: list, filters, one event.
       const evs = await owner.req('GET', `${H}/audit/events?limit=2`);

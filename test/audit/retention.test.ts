@@ -102,6 +102,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal(lines[0].hash, old[0]!.hash);
       const listed = (await owner.req('GET', R)).body.requests.find((q: { id: string }) => q.id === id);
       assert.ok(listed.exported_at);
+      const exportEvent = (await owner.req('GET', `/api/v1/orgs/${org}/audit/events?kind=audit.exported`)).body.events[0];
+      assert.deepEqual({ what: exportEvent.data.what, rows: exportEvent.data.rows, request: exportEvent.data.request_id }, { what: 'purge_range', rows: 40, request: id });
       assert.equal((await outsider.req('GET', `/api/v1/orgs/${outsiderOrg}/audit/retention/purges/${id}/export`)).status, 404);
 
       // A different person approves: exactly the requested range goes, with a signed marker.
@@ -111,7 +113,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal(ok.body.request.purged_events, 40);
       assert.equal(ok.body.request.purged_calls, 2);
       const after = await count(fl, org);
-      assert.equal(after.events, before.events - 40 + 5, '40 purged; set, two requests, the rejection and the purge recorded');
+      assert.equal(after.events, before.events - 40 + 6, '40 purged; set, two requests, the rejection, the export and the purge recorded');
       assert.equal(after.calls, before.calls - 2);
       assert.equal((await auditor.req('POST', `${R}/purges/${id}/approve`)).status, 409);
       assert.equal((await auditor.req('GET', `${R}/purges/${id}/export`)).status, 409, 'an executed request has nothing left to export');
