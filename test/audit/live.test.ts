@@ -129,6 +129,14 @@ test('a call made by a real MCP client shows up on the live stream; Last-Event-I
     assert.equal((await resumed.next((e) => e.event === 'call')).data.call_id, got.data.call_id);
     resumed.close();
 
+    // An API key may watch too; revoking it ends its stream.
+    const auth = { cookie: owner.cookie, 'x-csrf-token': owner.csrf, 'content-type': 'application/json' };
+    const key = (await (await fetch(`${fl.url}/api/v1/orgs/${org}/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'watcher', role: 'auditor' }) })).json()) as { apiKey: { id: string }; secret: string };
+    const byKey = await openStream(`${fl.url}/api/v1/orgs/${org}/activity/stream`, { authorization: `Bearer ${key.secret}` });
+    const del = await fetch(`${fl.url}/api/v1/orgs/${org}/api-keys/${key.apiKey.id}`, { method: 'DELETE', headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf } });
+    assert.ok(del.status === 204 || del.status === 200, `revoke answered ${del.status}`);
+    assert.match((await byKey.next((e) => e.event === 'end', 30_000)).data.reason, /revoked/);
+
     // Signing out ends the stream (the session is re-checked while it is open).
     const out = await fetch(`${fl.url}/api/v1/auth/sign-out`, { method: 'POST', headers: { cookie: owner.cookie, 'x-csrf-token': owner.csrf } });
     assert.equal(out.status, 204);
