@@ -56,10 +56,12 @@ export const retentionRepo = {
   /** What a purge with this cutoff would delete: records older than it, never the newest record. */
   async plan(q: Queryable, orgId: string, cutoff: Date): Promise<{ below_seq: number; events: number; calls: number; anchor_hash: string | null }> {
     const base = Number((await q.query<{ s: number | null }>('SELECT min(seq) AS s FROM audit_events WHERE org_id = $1', [orgId]))[0]?.s ?? 1);
-    const r = (await q.query<{ last_old: number | null; head: number | null }>('SELECT max(seq) FILTER (WHERE ts < $2) AS last_old, max(seq) AS head FROM audit_events WHERE org_id = $1', [orgId, cutoff.toISOString()]))[0];
-    if (!r?.head || !r.last_old) return { below_seq: base, events: 0, calls: 0, anchor_hash: null };
-    // Keep at least the newest record: the chain head must stay in the table.
-    const below = Math.min(Number(r.last_old) + 1, Number(r.head));
+    const r = (await q.query<{ first_new: number | null; head: number | null }>('SELECT min(seq) FILTER (WHERE ts >= $2) AS first_new, max(seq) AS head FROM audit_events WHERE org_id = $1', [orgId, cutoff.toISOString()]))[0];
+    if (!r?.head) return { below_seq: base, events: 0, calls: 0, anchor_hash: null };
+    // Only the prefix before the first record inside the window goes (clocks of several
+    // instances may disagree, so a later seq can carry an earlier time), and never the newest
+    // record: the chain head must stay in the table.
+    const below = Math.min(Number(r.first_new ?? r.head), Number(r.head));
     if (below <= base) return { below_seq: base, events: 0, calls: 0, anchor_hash: null };
     const c = (await q.query<{ e: number; c: number }>('SELECT (SELECT count(*) FROM audit_events WHERE org_id = $1 AND seq < $2) AS e, (SELECT count(*) FROM calls WHERE org_id = $1 AND audit_seq < $2) AS c', [orgId, below]))[0]!;
     const anchor = (await q.query<{ prev_hash: string }>('SELECT prev_hash FROM audit_events WHERE org_id = $1 AND seq = $2', [orgId, below]))[0]?.prev_hash ?? null;

@@ -5,7 +5,9 @@ import { Browser, PASSWORD, uniqueEmail, type Api } from '../identity/harness.ts
 import { auditRepo } from '../../src/audit/audit.repo.ts';
 import { verifyStoredLog } from '../../src/audit/verify.store.ts';
 import { membersRepo } from '../../src/identity/orgs.repo.ts';
-import { chainRows, seedCallsWith } from './helpers.ts';
+import { chainRows, makeOrg, seedCallsWith } from './helpers.ts';
+import { retentionRepo } from '../../src/audit/retention.repo.ts';
+import { openStore } from '../../src/store/open.ts';
 
 // Retention with the two-person purge, through the REST API, on PGlite and PostgreSQL.
 
@@ -146,3 +148,21 @@ for (const backend of ['pglite', 'postgres'] as const) {
     }
   });
 }
+
+test('a purge plan takes only the prefix before the first record inside the window, and never the newest record', async () => {
+  const store = await openStore({ data: 'memory://' });
+  try {
+    const org = await makeOrg(store, 'plan');
+    const month = Date.now() - 30 * 86_400_000;
+    await auditRepo.append(store, chainRows(org, 10, 1, undefined, 'evt_plan_', month), []);
+    const cutoff = new Date(Date.now() - 7 * 86_400_000);
+    assert.deepEqual(await retentionRepo.plan(store, org, cutoff).then((p) => [p.below_seq, p.events]), [10, 9], 'all old: everything but the head');
+    // Another instance's clock put record 5 inside the window: 6..9 stay although they look old.
+    await store.query('UPDATE audit_events SET ts = now() WHERE org_id = $1 AND seq = 5', [org]);
+    const p = await retentionRepo.plan(store, org, cutoff);
+    assert.deepEqual([p.below_seq, p.events], [5, 4]);
+    assert.equal(p.anchor_hash, (await auditRepo.event(store, org, { seq: 4 }))!.hash);
+  } finally {
+    await store.close();
+  }
+});
