@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.ts';
 import { randomId } from '../lib/secure-compare.ts';
 import { auditRepo, type CallRow } from './audit.repo.ts';
 import type { CommittedBatch } from './audit.writer.ts';
-import { historyRecord } from './history.export.ts';
+import { historyRecord, type HistoryRecord } from './history.export.ts';
 
 /** Instances tell each other "org O has new calls in seq a..b" on this channel (PostgreSQL only). */
 export const LIVE_CHANNEL = 'flowlink_audit_live';
@@ -16,45 +16,12 @@ const RECENT_IDS = 4096;
  * and the ids to open the full record (`/history/:callId`, `/audit/events/:seq`). Arguments
  * are left out on purpose (they are in the full record, redacted); the error is bounded.
  */
-export interface LiveCall {
-  seq: number;
-  call_id: string;
-  time: string;
-  agent: string | null;
-  agent_id: string | null;
-  server: string;
-  tool: string;
-  status: string;
-  verdict: string | null;
-  risk: number | null;
-  reasons: string[];
-  policy: string | null;
-  approver: string | null;
-  duration_ms: number;
-  error: string | null;
-  session_id: string | null;
-}
+export type LiveCall = Omit<HistoryRecord, 'audit_seq' | 'finished_at' | 'arguments' | 'protocol'> & { seq: number };
 
 export function liveCall(r: CallRow): LiveCall {
   const h = historyRecord(r);
-  return {
-    seq: h.audit_seq,
-    call_id: h.call_id,
-    time: h.time,
-    agent: h.agent,
-    agent_id: h.agent_id,
-    server: h.server,
-    tool: h.tool,
-    status: h.status,
-    verdict: h.verdict,
-    risk: h.risk,
-    reasons: h.reasons,
-    policy: h.policy,
-    approver: h.approver,
-    duration_ms: h.duration_ms,
-    error: h.error === null ? null : h.error.slice(0, MAX_ERROR),
-    session_id: h.session_id,
-  };
+  const { audit_seq, finished_at: _f, arguments: _a, protocol: _p, ...rest } = h;
+  return { ...rest, seq: audit_seq, error: h.error === null ? null : h.error.slice(0, MAX_ERROR) };
 }
 
 type Listener = (c: LiveCall) => void;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Secrets } from '../secrets/index.ts';
 import type { Actor } from '../secrets/secrets.types.ts';
-import { NAME_RE, MAX_VALUE_BYTES, MAX_REFERENCE_CHARS } from '../secrets/secrets.types.ts';
+import { NAME_RE, MAX_REFERENCE_CHARS } from '../secrets/secrets.types.ts';
 import type { AgentService } from '../identity/agents.service.ts';
 import { DEFAULT_ORG } from '../identity/agents.service.ts';
 import { FlowLinkError } from '../lib/errors.ts';
@@ -126,7 +126,7 @@ export function secretsRoutes(deps: { secrets: Secrets; agents: AgentService }) 
         params: nameParams,
         // `value` declares no JSON type on purpose: the validator would coerce a number or a
         // one-element array into a string and store it; the handler refuses anything but a string.
-        body: S.obj({ value: { description: 'string, 4 to 65,536 characters; write-only', maxLength: MAX_VALUE_BYTES }, reference: { type: 'string', minLength: 1, maxLength: MAX_REFERENCE_CHARS } }),
+        body: S.obj({ value: { description: 'string, 4 to 65,536 characters; write-only (checked by the handler, so a wrong type is refused without echoing it)' }, reference: { type: 'string', minLength: 1, maxLength: MAX_REFERENCE_CHARS } }),
       },
       async handler(req, reply) {
         const { orgId } = who.actor(req);

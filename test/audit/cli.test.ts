@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createAgentService, DEFAULT_ORG } from '../../src/identity/agents.service.ts';
 import { chainRows, seedLog } from './helpers.ts';
@@ -13,14 +12,7 @@ import { usersRepo } from '../../src/identity/accounts.repo.ts';
 import { membersRepo } from '../../src/identity/orgs.repo.ts';
 
 async function run(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env: { ...process.env, DATABASE_URL: '', FLOWLINK_AUDIT_SIGNING_KEY: '' }, cwd });
-  return { code, out, err };
+  return runCli(args, { env: { ...process.env, DATABASE_URL: '', FLOWLINK_AUDIT_SIGNING_KEY: '' }, cwd });
 }
 
 test('flowlink audit: checkpoint export, verify, truncation found with the exported checkpoint, key rotation', async () => {

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createAuditWriter } from '../../src/audit/audit.writer.ts';
 import { auditRepo } from '../../src/audit/audit.repo.ts';
 import { csvField } from '../../src/audit/history.export.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createAgentService, DEFAULT_ORG } from '../../src/identity/agents.service.ts';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { backends, makeOrg } from './helpers.ts';
 
 const DAY = 86_400_000;
@@ -81,16 +80,7 @@ test('CSV fields are escaped (RFC 4180) and guarded against formulas', () => {
 test('flowlink history exports CSV and JSON Lines with filters; old flags still work', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'fl-hist-'));
   const data = join(dir, 'data');
-  const run = async (args: string[]) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    const code = await main(['history', '--data', data, ...args], { stdin: new PassThrough(), stdout, stderr, env: { ...process.env, DATABASE_URL: '' }, cwd: dir });
-    return { code, out, err };
-  };
+  const run = (args: string[]) => runCli(['history', '--data', data, ...args], { env: { ...process.env, DATABASE_URL: '' }, cwd: dir });
   try {
     const store = await openStore({ data });
     await seedCalls(store, (await createAgentService({ store }).ensureOrg(DEFAULT_ORG)).id);

@@ -3,19 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { parseConfig } from '../../src/config/load.ts';
 
 async function run(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env: { ...process.env, DATABASE_URL: '' }, cwd });
-  return { code, out, err };
+  return runCli(args, { env: { ...process.env, DATABASE_URL: '' }, cwd });
 }
 
 test('config errors name the file, the key and the problem', () => {

@@ -14,7 +14,7 @@ test('when the audit log cannot be written, calls fail and are not run until it 
   // The store answers everything except audit writes while `broken` is set.
   const store: Store = {
     ...real,
-    query: (text, params) => (broken && /INSERT INTO audit_events|^SELECT 1$/.test(text.trim()) ? Promise.reject(new Error('disk full')) : real.query(text, params)),
+    query: (text, params) => (broken && /INSERT INTO audit_events|^SELECT 1 FROM audit_events/.test(text.trim()) ? Promise.reject(new Error('disk full')) : real.query(text, params)),
     tx: real.tx.bind(real),
     listen: real.listen.bind(real),
     notify: real.notify.bind(real),

@@ -3,18 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 
 async function setup(dir: string, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['setup', ...args, '--url', 'http://127.0.0.1:7420/mcp'], { stdin: new PassThrough(), stdout, stderr, env: { HOME: dir }, cwd: dir });
-  return { code, out, err };
+  return runCli(['setup', ...args, '--url', 'http://127.0.0.1:7420/mcp'], { env: { HOME: dir }, cwd: dir });
 }
 
 test('setup claude-code --hooks --write merges into an existing settings file and is idempotent', async () => {

@@ -3,20 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createArgon2Hasher } from '../../src/identity/passwords.ts';
 
 async function run(args: string[], cwd: string, stdin: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdin: Readable.from([stdin]), stdout, stderr, env: { ...process.env, DATABASE_URL: '' }, cwd });
-  return { code, out, err };
+  return runCli(args, { env: { ...process.env, DATABASE_URL: '' }, cwd, stdin });
 }
 
 test('flowlink admin create reads the password from stdin and makes an owner of the default org', async () => {

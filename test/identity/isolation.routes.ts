@@ -141,6 +141,7 @@ export const ROUTES: Record<string, RouteEntry> = {
   'POST /api/v1/orgs/:orgId/audit/retention/purges': org({ body: () => ({ reason: 'iso' }) }),
   'POST /api/v1/orgs/:orgId/audit/retention/purges/:id/approve': org(),
   'POST /api/v1/orgs/:orgId/audit/retention/purges/:id/reject': org(),
+  'GET /api/v1/orgs/:orgId/audit/retention/purges/:id/export': org(),
   'GET /api/v1/orgs/:orgId/history': org({ query: idsQuery }),
   'GET /api/v1/orgs/:orgId/history/export': org({ query: (a) => `${idsQuery(a)}&format=jsonl` }),
   'GET /api/v1/orgs/:orgId/history/:callId': org(),

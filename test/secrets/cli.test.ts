@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
-import { main } from '../../src/cli/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createAgentService } from '../../src/identity/agents.service.ts';
 import { ROOT, privatePgUrl } from '../helpers/flowlink.ts';
@@ -41,14 +40,7 @@ function spawnCli(args: string[], stdin?: string): Promise<{ code: number; out: 
 
 /** The same CLI in this process (no tsx start-up): for the steps whose spawning adds nothing. */
 async function inProcess(args: string[], stdin = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['secret', ...args], { stdin: Readable.from([stdin]), stdout, stderr, env, cwd: dir });
-  return { code, out, err };
+  return runCli(['secret', ...args], { env, cwd: dir, stdin });
 }
 
 test('a value on the command line is refused with a clear error (and not echoed); --help explains stdin', async () => {
