@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startFlowLink, ROOT, type Running } from '../helpers/flowlink.ts';
 import { connectClient } from '../helpers/client.ts';
+import { usersRepo } from '../../src/identity/accounts.repo.ts';
+import { membersRepo } from '../../src/identity/orgs.repo.ts';
 import { ensureConsoleBuilt, fitsWidth, launch, PASSWORD, shot, signUpOwner } from './harness.ts';
 
 const log = join(mkdtempSync(join(tmpdir(), 'fl-console-')), 'ops.log');
@@ -185,6 +187,20 @@ test('live activity shows a call as it happens; overview, call record, history w
   await page.getByText(/shown here once/).waitFor();
   await page.getByRole('cell', { name: 'new.approver@example.test' }).waitFor();
   await shot(page, 'organization');
+
+  // A role change asks first; cancelling changes nothing, confirming applies it.
+  const orgId = (await fl.fl.store.query<{ org_id: string }>(`SELECT m.org_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'owner@example.test'`))[0]!.org_id;
+  await usersRepo.insert(fl.fl.store, { id: 'usr_console_member', email: 'member@example.test', name: 'Member', passwordHash: null });
+  await membersRepo.add(fl.fl.store, orgId, 'usr_console_member', 'viewer');
+  await page.reload();
+  const roleOf = () => fl.fl.store.query<{ role: string }>(`SELECT role FROM memberships WHERE user_id = 'usr_console_member'`).then((r) => r[0]!.role);
+  await page.getByLabel('Role: member@example.test').selectOption('admin');
+  await page.getByRole('dialog', { name: 'Change the role of member@example.test?' }).getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await roleOf(), 'viewer', 'nothing changes before confirmation');
+  await page.getByLabel('Role: member@example.test').selectOption('approver');
+  await page.getByRole('dialog', { name: 'Change the role of member@example.test?' }).getByRole('button', { name: 'Change role' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  assert.equal(await roleOf(), 'approver');
 });
 
 test('switching the language changes the UI and is remembered for the user; the dark theme too', async () => {

@@ -5,7 +5,7 @@ import { formatTime } from '../lib/format.ts';
 import { can, ROLES } from '../lib/roles.ts';
 import { useOrg, useSession } from '../lib/session.tsx';
 import { useQuery } from '../lib/use-query.ts';
-import { Async, Badge, Button, Card, ConfirmButton, PageHeader, Select, Table, TextInput } from '../ui/index.ts';
+import { Async, Badge, Button, Card, ConfirmButton, Dialog, PageHeader, Select, Table, TextInput } from '../ui/index.ts';
 
 interface Member {
   userId: string;
@@ -81,9 +81,41 @@ function Members() {
   const { me, refresh } = useSession();
   const q = useQuery<{ members: Member[] }>(orgPath(org.id, '/members'));
   const [error, setError] = useState<string>();
+  // A role change waits for confirmation (it can take permissions away).
+  const [change, setChange] = useState<{ m: Member; role: Role }>();
+  const [changing, setChanging] = useState(false);
   const manage = can(org.role, 'members.manage');
+  const applyChange = async () => {
+    if (!change) return;
+    setChanging(true);
+    setError(undefined);
+    try {
+      await api.patch(orgPath(org.id, `/members/${encodeURIComponent(change.m.userId)}`), { role: change.role });
+      q.reload();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setChanging(false);
+      setChange(undefined);
+    }
+  };
   return (
     <Card title={t('organization.members')}>
+      <Dialog
+        open={change !== undefined}
+        onClose={() => setChange(undefined)}
+        title={change ? t('organization.roleChangeTitle', { email: change.m.email }) : ''}
+        footer={
+          <>
+            <Button onClick={() => setChange(undefined)}>{t('common.cancel')}</Button>
+            <Button variant="primary" pending={changing} onClick={applyChange}>
+              {t('organization.roleChange')}
+            </Button>
+          </>
+        }
+      >
+        {change && <p>{t('organization.roleChangeText', { from: t(`common.role_${change.m.role}`), to: t(`common.role_${change.role}`) })}</p>}
+      </Dialog>
       {error && (
         <p role="alert" className="mb-2 text-sm text-red-600 dark:text-red-400">
           {error}
@@ -106,15 +138,7 @@ function Members() {
                       aria-label={`${t('organization.role')}: ${m.email}`}
                       className="rounded-md py-1 pl-2 pr-7 text-sm ring-1 ring-slate-300 dark:bg-slate-900 dark:ring-slate-700"
                       value={m.role}
-                      onChange={async (e) => {
-                        setError(undefined);
-                        try {
-                          await api.patch(orgPath(org.id, `/members/${encodeURIComponent(m.userId)}`), { role: e.target.value });
-                          q.reload();
-                        } catch (err) {
-                          setError((err as Error).message);
-                        }
-                      }}
+                      onChange={(e) => e.target.value !== m.role && setChange({ m, role: e.target.value as Role })}
                     >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
