@@ -12,10 +12,7 @@ import { orgSettingsRepo } from '../identity/orgs.repo.ts';
 import { DEFAULT_ORG } from '../identity/agents.service.ts';
 import { createAuditWriter } from '../audit/audit.writer.ts';
 import { createPolicyService } from '../policy/policy.service.ts';
-import { createComplianceService } from './compliance.service.ts';
-import { retentionProvider, siemFromConfig } from './providers.ts';
-import { createChromiumPdf } from './render/pdf.ts';
-import { createSnapshotService } from '../snapshots/snapshots.service.ts';
+import { createComplianceServices } from './wire.ts';
 
 export async function resolveOrg(store: Store, nameOrId: string | undefined): Promise<{ id: string; name: string }> {
   const want = (nameOrId ?? DEFAULT_ORG).slice(0, 128);
@@ -30,22 +27,8 @@ export async function openServices(store: Store, config: Config, baseDir: string
   const audit = createAuditWriter({ store });
   const policy = createPolicyService({ store, logger: silentLogger });
   await policy.start();
-  const view = () => {
-    const a = policy.current();
-    return { version: a.version, checksum: a.checksum, document: a.document };
-  };
   const home = await orgsRepo.byName(store, DEFAULT_ORG);
-  const compliance = createComplianceService({ facts: { store, config, baseDir, policy: view, providers: { retention: retentionProvider(store), siem: siemFromConfig(store, config.siem?.sinks ?? []) } }, pdf: createChromiumPdf(), audit });
-  const snapshots = createSnapshotService({
-    store,
-    config,
-    policy: view,
-    audit,
-    applyPolicy: (doc, actor) => policy.apply(doc, actor),
-    policyHome: async () => home?.id ?? '',
-  });
-  // As in a running gateway: the state a policy change replaces is kept first.
-  if (home && config.snapshots?.beforePolicyChange !== false) policy.onBeforeChange(async (c) => void (await snapshots.capture(home.id, 'policy-change', `before v${c.current.version} (${c.source})`, c.actor)));
+  const { compliance, snapshots } = createComplianceServices({ store, config, baseDir, policy, audit, homeOrgId: home?.id });
   return {
     compliance,
     snapshots,
