@@ -42,27 +42,11 @@ function toRequest(r: Row): ApprovalRequest {
 
 const SELECT = `SELECT r.*, (SELECT count(*) FROM approval_votes v WHERE v.request_id = r.id AND v.vote = 'approve')::int AS approvals FROM approval_requests r`;
 
-export interface NewRequest {
-  id: string;
-  orgId: string;
-  callId: string;
-  callHash: string;
-  server: string;
-  tool: string;
-  arguments: Record<string, unknown>;
-  agentId: string;
-  agentName: string;
-  requesterUserId: string | null;
-  sessionId: string | null;
-  risk: number | null;
-  reasons: ApprovalRequest['reasons'];
-  policyRule: string | null;
-  policyReason: string | null;
-  requiredApprovals: number;
-  instanceId: string;
-  expiresAt: Date;
-  escalateAt: Date | null;
-}
+/** A request to insert: the stored shape's own fields, with times as Dates. */
+export type NewRequest = Pick<
+  ApprovalRequest,
+  'id' | 'orgId' | 'callId' | 'callHash' | 'server' | 'tool' | 'arguments' | 'agentId' | 'agentName' | 'requesterUserId' | 'sessionId' | 'risk' | 'reasons' | 'policyRule' | 'policyReason' | 'requiredApprovals' | 'instanceId'
+> & { expiresAt: Date; escalateAt: Date | null };
 
 export interface HistoryRow {
   id: string;
