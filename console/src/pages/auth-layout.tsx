@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Preferences } from '../shell.tsx';
+import { Link } from '../lib/router.tsx';
 
 /** The bare layout of the signed-out pages. */
 export function AuthLayout({ title, children }: { title: string; children: ReactNode }) {
@@ -16,5 +17,16 @@ export function AuthLayout({ title, children }: { title: string; children: React
         </div>
       </div>
     </div>
+  );
+}
+
+/** The link back to the sign-in page under a signed-out form. */
+export function SignInLink({ children }: { children: ReactNode }) {
+  return (
+    <p className="mt-6 text-center text-sm">
+      <Link to="/sign-in" className="text-indigo-600 hover:underline dark:text-indigo-400">
+        {children}
+      </Link>
+    </p>
   );
 }

@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useT } from '../i18n/index.tsx';
-import { Link } from '../lib/router.tsx';
 import { Button, TextInput } from '../ui/index.ts';
-import { AuthLayout } from './auth-layout.tsx';
+import { AuthLayout, SignInLink } from './auth-layout.tsx';
 
 export default function Forgot() {
   const t = useT();
@@ -39,11 +38,7 @@ export default function Forgot() {
           </Button>
         </form>
       )}
-      <p className="mt-6 text-center text-sm">
-        <Link to="/sign-in" className="text-indigo-600 hover:underline dark:text-indigo-400">
-          {t('auth.backToSignIn')}
-        </Link>
-      </p>
+      <SignInLink>{t('auth.backToSignIn')}</SignInLink>
     </AuthLayout>
   );
 }

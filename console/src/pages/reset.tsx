@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useT } from '../i18n/index.tsx';
-import { Link, useQueryParams } from '../lib/router.tsx';
+import { useQueryParams } from '../lib/router.tsx';
 import { Button, TextInput } from '../ui/index.ts';
-import { AuthLayout } from './auth-layout.tsx';
+import { AuthLayout, SignInLink } from './auth-layout.tsx';
 
 /** Opened from the reset mail: /console/reset?token=… */
 export default function Reset() {
@@ -45,11 +45,7 @@ export default function Reset() {
           </Button>
         </form>
       )}
-      <p className="mt-6 text-center text-sm">
-        <Link to="/sign-in" className="text-indigo-600 hover:underline dark:text-indigo-400">
-          {t('auth.backToSignIn')}
-        </Link>
-      </p>
+      <SignInLink>{t('auth.backToSignIn')}</SignInLink>
     </AuthLayout>
   );
 }

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { useT } from '../i18n/index.tsx';
-import { Link, navigate } from '../lib/router.tsx';
+import { navigate } from '../lib/router.tsx';
 import { useSession } from '../lib/session.tsx';
 import { Button, TextInput } from '../ui/index.ts';
-import { AuthLayout } from './auth-layout.tsx';
+import { AuthLayout, SignInLink } from './auth-layout.tsx';
 
 export default function SignUp() {
   const t = useT();
@@ -44,11 +44,7 @@ export default function SignUp() {
           {t('auth.signUp')}
         </Button>
       </form>
-      <p className="mt-6 text-center text-sm">
-        <Link to="/sign-in" className="text-indigo-600 hover:underline dark:text-indigo-400">
-          {t('auth.haveAccount')}
-        </Link>
-      </p>
+      <SignInLink>{t('auth.haveAccount')}</SignInLink>
     </AuthLayout>
   );
 }
