@@ -149,7 +149,7 @@ export function createModernService(deps: { router: Router; registry: Registry; 
     }
 
     const step = taskable ? await Promise.race([current.step(response), detachedNow]) : await current.step(response);
-    if (detached && !(step !== 'task' && step.kind === 'done')) return startTask(channel, req, current, response, ac, auth, detached);
+    if (detached && !(step !== 'task' && step.kind === 'done')) return startTask(channel, req, target, current, response, ac, auth, detached);
     if (step === 'task') throw new Error('unreachable: a task without its detach record');
     if (step.kind === 'done') {
       await finish(channel, req, target, current, step.response);
@@ -161,7 +161,7 @@ export function createModernService(deps: { router: Router; registry: Registry; 
   }
 
   /** Answers a held call with a CreateTaskResult; the call goes on and its outcome lands in the task. */
-  async function startTask(channel: ResponseChannel, req: JsonRpcRequest, peer: ModernPeer, response: Promise<JsonRpcResponse>, ac: AbortController, auth: Authenticated, t: TaskDetach) {
+  async function startTask(channel: ResponseChannel, req: JsonRpcRequest, target: Target, peer: ModernPeer, response: Promise<JsonRpcResponse>, ac: AbortController, auth: Authenticated, t: TaskDetach) {
     const store = tasks!.store;
     let body: Record<string, unknown>;
     try {
@@ -169,7 +169,7 @@ export function createModernService(deps: { router: Router; registry: Registry; 
     } catch {
       // No task row, no task: the agent waits on this response as it would without the extension.
       const step = await peer.step(response);
-      if (step.kind === 'done') await finish(channel, req, { kind: 'aggregate' }, peer, step.response);
+      if (step.kind === 'done') await finish(channel, req, target, peer, step.response);
       else channel.finish(errorResponse(req.id, -32603, 'the call needs input but could not be turned into a task'));
       return registry.release(peer);
     }
