@@ -69,44 +69,45 @@ export class ModernPeer implements Peer {
 
   /** Delivers the agent's inputResponses to the upstream requests that asked for them. Returns the keys still missing. */
   answer(inputResponses: Record<string, unknown>): string[] {
-    const missing: string[] = [];
-    for (const w of this.waiting) {
-      const key = w.key.replace(/^sent:/, '');
-      if (key in inputResponses) {
-        w.resolve({ jsonrpc: '2.0', id: 0, result: inputResponses[key] as Record<string, unknown> });
-        w.key = 'answered';
-      } else missing.push(key);
-    }
-    this.waiting = this.waiting.filter((w) => w.key !== 'answered');
+    const missing = this.waiting.map((w) => keyOf(w)).filter((k) => !(k in inputResponses));
+    this.deliver(inputResponses);
     return missing;
   }
 
   /** Every request still waiting for the agent (a task's inputRequests). */
   pendingInputs(): Record<string, { method: string; params?: Record<string, unknown> }> {
     const out: Record<string, { method: string; params?: Record<string, unknown> }> = {};
-    for (const w of this.waiting) out[w.key.replace(/^sent:/, '')] = { method: w.method, ...(w.params ? { params: w.params } : {}) };
+    for (const w of this.waiting) out[keyOf(w)] = { method: w.method, ...(w.params ? { params: w.params } : {}) };
     return out;
   }
 
   /** Delivers the answers it has (tasks/update may answer some of several). Returns the keys nobody asked for. */
   answerSome(inputResponses: Record<string, unknown>): string[] {
-    const known = new Set(this.waiting.map((w) => w.key.replace(/^sent:/, '')));
+    const known = new Set(this.waiting.map((w) => keyOf(w)));
     const unknown = Object.keys(inputResponses).filter((k) => !known.has(k));
-    for (const w of this.waiting) {
-      const key = w.key.replace(/^sent:/, '');
-      if (key in inputResponses) {
-        w.resolve({ jsonrpc: '2.0', id: 0, result: inputResponses[key] as Record<string, unknown> });
-        w.key = 'answered';
-      }
-    }
-    this.waiting = this.waiting.filter((w) => w.key !== 'answered');
+    this.deliver(inputResponses);
     return unknown;
+  }
+
+  /** Resolves the waiting requests that have an answer, and forgets them. */
+  private deliver(inputResponses: Record<string, unknown>): void {
+    this.waiting = this.waiting.filter((w) => {
+      const key = keyOf(w);
+      if (!(key in inputResponses)) return true;
+      w.resolve({ jsonrpc: '2.0', id: 0, result: inputResponses[key] as Record<string, unknown> });
+      return false;
+    });
   }
 
   cancel(): void {
     for (const w of this.waiting) w.resolve(errorResponse(0, JsonRpcCode.RequestTimeout, 'the agent did not provide the requested input'));
     this.waiting = [];
   }
+}
+
+/** A waiting request's key as the agent knows it (without the "already sent" mark). */
+function keyOf(w: { key: string }): string {
+  return w.key.replace(/^sent:/, '');
 }
 
 interface Continuation {

@@ -159,10 +159,6 @@ export function createTaskStore(deps: { store: Queryable; instanceId: string; tt
       await store.query(`DELETE FROM mcp_tasks WHERE expires_at <= $1`, [new Date(now()).toISOString()], { name: 'tasks_sweep' });
     },
 
-    /** Calls this instance is running as tasks (they fail with the instance on shutdown). */
-    get running() {
-      return running.size;
-    },
   };
 }
 
