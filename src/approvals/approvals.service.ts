@@ -134,6 +134,16 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     await Promise.all(deps.notifiers.map((n) => n.update(r, outcome).catch((err: unknown) => logger.warn({ err, channel: n.channel, request: id }, 'approval channel could not be updated'))));
   }
 
+  /** A vote is recorded and published; a final one also releases the held call and updates the channels' messages. */
+  async function announceVote(request: ApprovalRequest, actor: ApprovalActor, vote: 'approve' | 'deny', channel: ApprovalChannel, reason: string | null, final: boolean) {
+    const scope = request.scope ? { scope: request.scope } : {};
+    await record(request, vote === 'deny' ? 'approval.denied' : 'approval.approved', actor, { channel, reason, approvals: request.approvals, required: request.requiredApprovals, ...scope });
+    await publish(request);
+    if (!final) return;
+    await refresh(request.id);
+    void showOutcome(request.id, { state: request.state as 'approved' | 'denied', by: actor.name, ...(reason ? { reason } : {}), ...scope });
+  }
+
   /** Ends a pending request without a person's decision (expiry, withdrawal, a stopped instance). */
   async function close(id: string, state: 'expired' | 'cancelled' | 'failed', reason: string, actor?: ApprovalActor): Promise<boolean> {
     const done = await approvalsRepo.finish(store, id, { state, reason, by: actor?.id ?? null, byName: actor?.name ?? null, channel: 'system', at: new Date(now()) });
@@ -311,18 +321,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       });
       const request = (await approvalsRepo.get(store, id))!;
       if (suggestion) await record(request, 'approval.rule_suggested', actor, { channel: d.channel });
-      await record(request, d.action === 'deny' ? 'approval.denied' : 'approval.approved', actor, {
-        channel: d.channel,
-        reason,
-        approvals: request.approvals,
-        required: request.requiredApprovals,
-        ...(request.scope ? { scope: request.scope } : {}),
-      });
-      await publish(request);
-      if (res.final) {
-        await refresh(id);
-        void showOutcome(id, { state: request.state as 'approved' | 'denied', by: actor.name, ...(reason ? { reason } : {}), ...(request.scope ? { scope: request.scope } : {}) });
-      }
+      await announceVote(request, actor, d.action === 'deny' ? 'deny' : 'approve', d.channel, reason, res.final);
       return { request, final: res.final, ...(suggestion ? { suggestedRule: suggestion.id } : {}) };
     },
 
@@ -357,10 +356,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
       });
       if (!done) return false;
       const request = (await approvalsRepo.get(store, r.id))!;
-      await record(request, action === 'deny' ? 'approval.denied' : 'approval.approved', actor, { channel: 'elicitation', reason: text, ...(action === 'approve' ? { scope: 'once' as const } : {}) });
-      await publish(request);
-      await refresh(r.id);
-      void showOutcome(r.id, { state: request.state as 'approved' | 'denied', by: actor.name, ...(text ? { reason: text } : {}) });
+      await announceVote(request, actor, action, 'elicitation', text, true);
       return true;
     },
 

@@ -158,7 +158,6 @@ export function createTaskStore(deps: { store: Queryable; instanceId: string; tt
     async sweep(): Promise<void> {
       await store.query(`DELETE FROM mcp_tasks WHERE expires_at <= $1`, [new Date(now()).toISOString()], { name: 'tasks_sweep' });
     },
-
   };
 }
 
